@@ -1,0 +1,285 @@
+"""Incremental indexing: find files, skip unchanged ones, load, chunk, embed, write Chroma and the catalog.
+
+Crash safety: a source is marked 'pending' in the catalog before Chroma is touched and 'done' in the same
+transaction that swaps its catalog chunks. A run killed anywhere leaves the previous chunks searchable, and the
+next run redoes every pending source (upserts are idempotent; stale ids of a source are deleted by query).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.catalog import Catalog, SourceState
+from index.chunk import DEFAULT_CHUNKING, ChunkingConfig, chunk_document
+from index.document import Chunk
+from index.load import is_supported, load
+from index.lock import IndexLock
+from index.report import IndexReport
+from index.store import ChromaStore
+from qa.errors import ConfigError, LoadError
+
+BATCH_CHUNKS = 512  # chunks embedded and written together
+Progress = Callable[[str, int, int], None]  # (message, done, total)
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    source: str
+    size: int
+    mtime_ns: int
+
+
+def open_collection(settings) -> tuple[ChromaStore, Catalog]:
+    store = ChromaStore(settings.collection, settings.home, settings.chroma_url, settings.embed_model)
+    catalog = Catalog(settings.collection_dir)
+    built_with = catalog.get_meta("embed_model")
+    if built_with and built_with != settings.embed_model:
+        from qa.errors import EmbeddingModelMismatchError
+
+        raise EmbeddingModelMismatchError(settings.collection, built_with, settings.embed_model)
+    return store, catalog
+
+
+def run_index(
+    paths: Iterable[str | os.PathLike],
+    settings,
+    progress: Progress | None = None,
+    chunking: ChunkingConfig = DEFAULT_CHUNKING,
+) -> IndexReport:
+    import time
+
+    started = time.perf_counter()
+    paths = list(paths)
+    if not paths:
+        raise ConfigError("Nothing to index: give one or more files or folders, e.g. `qa index docs/`.")
+    report = IndexReport(collection=settings.collection)
+    with IndexLock(settings.collection_dir):
+        store, catalog = open_collection(settings)
+        try:
+            _run(paths, settings, store, catalog, report, progress or _silent, chunking)
+        finally:
+            report.chunks_total = catalog.chunk_count()
+            catalog.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _silent(message: str, done: int, total: int) -> None:
+    pass
+
+
+def _run(
+    paths, settings, store: ChromaStore, catalog: Catalog, report: IndexReport, progress: Progress, chunking
+):
+    known = catalog.sources()
+    candidates, scanned_roots, missing = _discover(paths, report)
+    seen = {c.source for c in candidates}
+
+    # Sources gone from a folder we scanned, or named directly and now missing.
+    gone = [
+        s
+        for s in known
+        if s not in seen
+        and (s in missing or any(s.startswith(root + os.sep) for root in [*scanned_roots, *missing]))
+    ]
+    if gone:
+        store.delete(store.ids_for_sources(gone))
+        catalog.remove_sources(gone)
+        report.removed.extend(sorted(gone))
+
+    batch: list[tuple[_Candidate, str, list[Chunk]]] = []
+    batch_chunks = 0
+    embedder = None
+    total = len(candidates)
+    for done, cand in enumerate(candidates, start=1):
+        progress(cand.source, done, total)
+        previous = known.get(cand.source)
+        if (
+            previous
+            and previous.state == "done"
+            and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns)
+        ):
+            report.unchanged.append(cand.source)
+            continue
+        try:
+            digest = _hash_file(cand.path)
+            if previous and previous.state == "done" and previous.hash == digest:
+                catalog.touch(cand.source, cand.size, cand.mtime_ns)
+                report.unchanged.append(cand.source)
+                continue
+            doc = load(cand.path, int(settings.max_file_mb * 1_000_000))
+            chunks = chunk_document(doc, chunking)
+        except LoadError as e:
+            report.failed.append({"source": cand.source, "reason": str(e)})
+            continue
+        except OSError as e:
+            report.failed.append(
+                {"source": cand.source, "reason": f"cannot read the file: {e.strerror or e}"}
+            )
+            continue
+        batch.append((cand, digest, chunks))
+        batch_chunks += len(chunks)
+        if batch_chunks >= BATCH_CHUNKS:
+            embedder = embedder or _embedder(settings)
+            _write_batch(batch, known, store, catalog, embedder, report)
+            batch, batch_chunks = [], 0
+    if batch:
+        embedder = embedder or _embedder(settings)
+        _write_batch(batch, known, store, catalog, embedder, report)
+    if catalog.get_meta("embed_model") is None and catalog.chunk_count():
+        catalog.set_meta("embed_model", settings.embed_model)
+    _repair(store, catalog)
+
+
+def _embedder(settings):
+    from index.embed import get_embedder
+
+    return get_embedder(settings.embed_model)
+
+
+def _write_batch(batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport) -> None:
+    catalog.mark_pending((c.source, digest, c.size, c.mtime_ns) for c, digest, _ in batch)
+    chunks = [ch for _, _, chs in batch for ch in chs]
+    # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
+    vectors = embedder.embed_documents([embedding_text(ch) for ch in chunks])
+    store.upsert(chunks, vectors)
+    new_ids = {ch.id for ch in chunks}
+    stale = store.ids_for_sources([c.source for c, _, _ in batch]) - new_ids
+    store.delete(stale)
+    catalog.replace_chunks({c.source: chs for c, _, chs in batch})
+    for cand, _, _ in batch:
+        previous = known.get(cand.source)
+        (report.updated if previous else report.added).append(cand.source)
+    report.chunks_written += len(chunks)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    context = " > ".join(p for p in (chunk.title, chunk.heading) if p)
+    return f"{context}\n{chunk.text}" if context else chunk.text
+
+
+def _repair(store: ChromaStore, catalog: Catalog) -> None:
+    """Chunks in Chroma that the catalog does not know (left by a killed run) are removed."""
+    if store.count() == catalog.chunk_count():
+        return
+    orphans = store.all_ids() - catalog.chunk_ids()
+    store.delete(orphans)
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _discover(paths, report: IndexReport) -> tuple[list[_Candidate], list[str], set[str]]:
+    """Supported files under the given paths, the folders scanned, and the paths that do not exist.
+
+    Problems go into the report; nothing raises."""
+    found: dict[str, _Candidate] = {}
+    roots: list[str] = []
+    missing: set[str] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        absolute = os.path.abspath(path)
+        if not path.exists() and not path.is_symlink():
+            report.failed.append({"source": absolute, "reason": "path does not exist"})
+            missing.add(absolute)
+            continue
+        if path.is_dir():
+            roots.append(absolute)
+            _walk(Path(absolute), found, report)
+        else:
+            _add_file(Path(absolute), found, report, explicit=True)
+    return sorted(found.values(), key=lambda c: c.source), roots, missing
+
+
+def _walk(root: Path, found: dict[str, _Candidate], report: IndexReport) -> None:
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+        except OSError as e:
+            report.failed.append({"source": str(folder), "reason": f"cannot open folder: {e.strerror or e}"})
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            report.failed.append({"source": str(folder), "reason": "symlink loop: folder already visited"})
+            continue
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            report.failed.append({"source": str(folder), "reason": f"cannot list folder: {e.strerror or e}"})
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden files and folders (.git, .venv, editor state)
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():  # follows symlinks; loops are caught by `visited`
+                    stack.append(path)
+                    continue
+            except OSError as e:
+                report.failed.append({"source": str(path), "reason": f"cannot open: {e.strerror or e}"})
+                continue
+            _add_file(path, found, report, explicit=False)
+
+
+def _add_file(path: Path, found: dict[str, _Candidate], report: IndexReport, explicit: bool) -> None:
+    source = str(path)
+    if not is_supported(path):
+        report.skipped.append(
+            {"source": source, "reason": f"unsupported file type '{path.suffix or '(none)'}'"}
+        )
+        return
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        reason = (
+            "symlink loop or broken link" if path.is_symlink() else "file vanished before it could be read"
+        )
+        report.failed.append({"source": source, "reason": reason})
+        return
+    except OSError as e:
+        reason = "symlink loop" if e.errno == 40 else f"cannot read the file: {e.strerror or e}"
+        report.failed.append({"source": source, "reason": reason})
+        return
+    if not path.is_file():
+        report.failed.append({"source": source, "reason": "not a regular file"})
+        return
+    found[source] = _Candidate(path, source, st.st_size, st.st_mtime_ns)
+
+
+def remove_sources(targets: list[str], settings) -> list[str]:
+    """Remove sources named exactly, or every source under a folder; '--all' style removal passes ['*']."""
+    with IndexLock(settings.collection_dir):
+        store, catalog = open_collection(settings)
+        try:
+            known = catalog.sources()
+            chosen: set[str] = set()
+            for target in targets:
+                if target == "*":
+                    chosen.update(known)
+                    continue
+                absolute = os.path.abspath(os.path.expanduser(target))
+                chosen.update(
+                    s
+                    for s in known
+                    if s in (target, absolute) or s.startswith(absolute.rstrip(os.sep) + os.sep)
+                )
+            if chosen:
+                store.delete(store.ids_for_sources(sorted(chosen)))
+                catalog.remove_sources(chosen)
+            return sorted(chosen)
+        finally:
+            catalog.close()

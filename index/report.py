@@ -1,0 +1,43 @@
+"""What an indexing run did."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # {"source": ..., "reason": ...}
+    skipped: list[dict] = field(default_factory=list)  # unsupported file types: {"source", "reason"}
+    chunks_written: int = 0
+    chunks_total: int = 0
+    collection: str = "default"
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """False when nothing could be indexed although something was asked for."""
+        indexed = self.added or self.updated or self.unchanged or self.removed
+        return bool(indexed) or not self.failed
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.removed)} removed",
+            f"{len(self.failed)} failed",
+        ]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        return (
+            f"Collection '{self.collection}': {', '.join(parts)}; "
+            f"{self.chunks_written} chunks written, {self.chunks_total} in total ({self.seconds:.1f} s)."
+        )

@@ -1,0 +1,39 @@
+"""Ask questions about your documents and get short answers that cite the exact passages.
+
+    import qa
+    report = qa.index(["docs/"])                 # IndexReport
+    answer = qa.ask("Who is the adviser?")       # Answer: .text with [n] markers, .citations, .refused
+
+Imports stay light: nothing is loaded until it is used.
+"""
+
+from __future__ import annotations
+
+from qa.answer import Answer, Citation, Passage
+from qa.api import SourceInfo, ask, ask_stream, index, remove, sources
+from qa.errors import QAError
+from qa.settings import Settings, load_settings
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "IndexReport",
+    "Passage",
+    "QAError",
+    "Settings",
+    "SourceInfo",
+    "ask",
+    "ask_stream",
+    "index",
+    "load_settings",
+    "remove",
+    "sources",
+]
+
+
+def __getattr__(name: str):
+    if name == "IndexReport":
+        from index.report import IndexReport
+
+        return IndexReport
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -1,0 +1,259 @@
+"""The `qa` command line. Heavy libraries load inside the commands, so `qa --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from qa.errors import QAError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about your documents; answers cite the passages that support them.",
+        epilog="Settings come from QA_* environment variables or a .env file (QA_HOME, QA_CHROMA_URL, "
+        "QA_COLLECTION, QA_MODEL, QA_API_BASE, QA_API_KEY, QA_EMBED_MODEL, QA_TOP_K); flags override them.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add, update and remove documents (files or folders)")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf .docx .rst)"
+    )
+    _collection(p)
+    p.add_argument("--json", action="store_true", help="print the IndexReport as JSON")
+
+    p = sub.add_parser("ask", help="answer a question, with its sources")
+    p.add_argument("question", help="the question, in quotes")
+    _collection(p)
+    p.add_argument(
+        "--model", help="a litellm model string, or 'extractive' (default: QA_MODEL or extractive)"
+    )
+    p.add_argument(
+        "--top-k", type=_positive_int, help="passages put in front of the model (default: QA_TOP_K)"
+    )
+    p.add_argument("--json", action="store_true", help="print answer.to_dict() as JSON")
+
+    p = sub.add_parser("chat", help="an interactive chat in the terminal (follow-up questions work)")
+    _collection(p)
+    p.add_argument("--model", help="a litellm model string, or 'extractive'")
+    p.add_argument("--top-k", type=_positive_int, help="passages put in front of the model")
+
+    p = sub.add_parser("sources", help="list the indexed documents")
+    _collection(p)
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+
+    p = sub.add_parser("remove", help="remove documents (a file, or every document under a folder)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="indexed files or folders")
+    p.add_argument("--all", action="store_true", help="remove every document of the collection")
+    _collection(p)
+
+    p = sub.add_parser("ui", help="start the Gradio chat in the browser")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    _collection(p)
+
+    p = sub.add_parser(
+        "eval", help="run the gold-answer sets; exits 1 when a threshold or the baseline is missed"
+    )
+    p.add_argument(
+        "rest", nargs=argparse.REMAINDER, help="options of the evaluation runner (see `qa eval --help`)"
+    )
+    return parser
+
+
+def _collection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--collection", help="collection name (default: QA_COLLECTION or 'default')")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:  # the runner owns its options, `qa eval --help` included
+        return _run(lambda: _eval(argv[1:]))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    command = {
+        "index": _index,
+        "ask": _ask,
+        "chat": _chat,
+        "sources": _sources,
+        "remove": _remove,
+        "ui": _ui,
+    }[args.command]
+    return _run(lambda: command(args))
+
+
+def _run(fn) -> int:
+    try:
+        return fn() or 0
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _index(args) -> int:
+    import qa
+
+    progress = _Progress() if not args.json else None
+    try:
+        report = qa.index(args.paths, collection=args.collection, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for item in report.failed:
+            print(f"failed: {item['source']}: {item['reason']}", file=sys.stderr)
+        for item in report.skipped:
+            print(f"skipped: {item['source']}: {item['reason']}", file=sys.stderr)
+        print(report.summary())
+    if not report.ok:
+        print("error: nothing could be indexed (see the reasons above).", file=sys.stderr)
+        return 1
+    return 0
+
+
+class _Progress:
+    """A progress bar on a terminal; plain lines (every tenth of the way) otherwise."""
+
+    def __init__(self):
+        self.bar = None
+        self.tty = sys.stderr.isatty()
+        self.last_tenth = -1
+
+    def __call__(self, message: str, done: int, total: int) -> None:
+        if self.tty:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+            self.bar.update(done - self.bar.n)
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth != self.last_tenth or done == total:
+            self.last_tenth = tenth
+            print(f"indexing: {done}/{total} files", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _ask(args) -> int:
+    import qa
+
+    if args.json:
+        answer = qa.ask(args.question, collection=args.collection, model=args.model, top_k=args.top_k)
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    answer = None
+    for item in qa.ask_stream(args.question, collection=args.collection, model=args.model, top_k=args.top_k):
+        if isinstance(item, str):
+            print(item, end="", flush=True)
+        else:
+            answer = item
+    print()
+    _print_sources(answer)
+    return 0
+
+
+def _print_sources(answer) -> None:
+    if answer.refused:
+        return
+    if answer.citations:
+        print("\nSources:")
+        print(answer.sources_text())
+
+
+def _chat(args) -> int:
+    import qa
+
+    history: list[tuple[str, str]] = []
+    print("Ask about your documents (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = None
+            for item in qa.ask_stream(question, args.collection, args.model, args.top_k, history):
+                if isinstance(item, str):
+                    print(item, end="", flush=True)
+                else:
+                    answer = item
+            print()
+            _print_sources(answer)
+            history.append((question, answer.text))
+        except QAError as e:  # one bad turn does not end the chat
+            print(f"error: {e}", file=sys.stderr)
+
+
+def _sources(args) -> int:
+    import qa
+
+    items = qa.sources(collection=args.collection)
+    if args.json:
+        print(json.dumps([vars(i) for i in items], indent=2))
+    elif not items:
+        print("No documents indexed yet: run `qa index PATH`.")
+    else:
+        for i in items:
+            state = "" if i.state == "done" else f" [{i.state}]"
+            print(f"{i.source}  ({i.chunks} chunks){state}")
+    return 0
+
+
+def _remove(args) -> int:
+    import qa
+
+    if not args.paths and not args.all:
+        raise QAError("Name the documents to remove (`qa remove PATH`), or use --all.")
+    removed = qa.remove(["*"] if args.all else args.paths, collection=args.collection)
+    if not removed:
+        print("Nothing matched: `qa sources` lists what is indexed.")
+        return 1
+    for source in removed:
+        print(f"removed: {source}")
+    return 0
+
+
+def _ui(args) -> int:
+    from ui.app import serve
+
+    serve(host=args.host, port=args.port, collection=args.collection)
+    return 0
+
+
+def _eval(argv: list[str]) -> int:
+    from eval.runner import main as eval_main
+
+    return eval_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Settings: one object built from `QA_*` environment variables (and a `.env` file), overridable per call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from qa.errors import ConfigError
+
+DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_TOP_K = 5
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "qa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    chroma_url: str | None = None
+    collection: str = "default"
+    model: str = "extractive"
+    api_base: str | None = None
+    api_key: str | None = None
+    embed_model: str = DEFAULT_EMBED_MODEL
+    top_k: int = DEFAULT_TOP_K
+    timeout: float = 60.0  # seconds for one model call
+    max_file_mb: float = 50.0  # larger files are refused with this limit named
+    ui_auth: str | None = None  # "user:password" turns on the UI login
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with every non-None override applied (None means: keep the setting)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def collection_dir(self) -> Path:
+        """Where this collection's local files (lexical index, manifest, lock) live."""
+        return self.home / "collections" / _safe_name(self.store_key) / _safe_name(self.collection)
+
+    @property
+    def store_key(self) -> str:
+        return self.chroma_url or "embedded"
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _env(environ: dict[str, str], name: str) -> str | None:
+    value = environ.get(name)
+    return value if value not in (None, "") else None
+
+
+def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
+    """Settings from the environment; a `.env` file fills in what the environment does not set."""
+    environ: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        environ.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    environ.update(os.environ)
+
+    top_k = _env(environ, "QA_TOP_K")
+    try:
+        top_k_value = int(top_k) if top_k else DEFAULT_TOP_K
+    except ValueError:
+        raise ConfigError(f"QA_TOP_K must be a whole number, got {top_k!r}") from None
+    if top_k_value < 1:
+        raise ConfigError(f"QA_TOP_K must be at least 1, got {top_k_value}")
+    timeout = _env(environ, "QA_TIMEOUT")
+    max_mb = _env(environ, "QA_MAX_FILE_MB")
+    try:
+        timeout_value = float(timeout) if timeout else 60.0
+        max_mb_value = float(max_mb) if max_mb else 50.0
+    except ValueError:
+        raise ConfigError("QA_TIMEOUT and QA_MAX_FILE_MB must be numbers") from None
+
+    return Settings(
+        home=Path(_env(environ, "QA_HOME") or _default_home()).expanduser(),
+        chroma_url=_env(environ, "QA_CHROMA_URL"),
+        collection=_env(environ, "QA_COLLECTION") or "default",
+        model=_env(environ, "QA_MODEL") or "extractive",
+        api_base=_env(environ, "QA_API_BASE"),
+        api_key=_env(environ, "QA_API_KEY"),
+        embed_model=_env(environ, "QA_EMBED_MODEL") or DEFAULT_EMBED_MODEL,
+        top_k=top_k_value,
+        timeout=timeout_value,
+        max_file_mb=max_mb_value,
+        ui_auth=_env(environ, "QA_UI_AUTH"),
+    )
