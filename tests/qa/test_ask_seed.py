@@ -1,5 +1,7 @@
 """The main job, end to end on the seed article: real files, real model, real Chroma."""
 
+from pathlib import Path
+
 import pytest
 
 import qa
@@ -13,7 +15,7 @@ def test_answers_seed_question_with_citation(seed_index):
     assert answer.citations
     assert all(f"[{c.id}]" in answer.text for c in answer.citations)
     for citation in answer.citations:
-        document = open(citation.source, encoding="utf-8-sig").read()
+        document = Path(citation.source).read_text(encoding="utf-8-sig")
         assert document[citation.start : citation.end] == citation.text
         assert document[citation.quote_start : citation.quote_end] == citation.quote
 
