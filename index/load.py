@@ -51,7 +51,12 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def load_text(path: Path, max_bytes: int) -> Document:
-    return Document(source=str(path), title=path.name, text=read_text_file(path, max_bytes))
+    return Document(source=str(path), title=title_from_name(path), text=read_text_file(path, max_bytes))
+
+
+def title_from_name(path: Path) -> str:
+    """"Super_Bowl_50.txt" -> "Super Bowl 50": file names often carry the topic."""
+    return " ".join(path.stem.replace("_", " ").split()) or path.name
 
 
 def load_markdown(path: Path, max_bytes: int) -> Document:
