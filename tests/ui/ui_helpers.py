@@ -1,0 +1,21 @@
+"""Helpers for the browser tests: ask a question in the page, choose a collection."""
+
+from __future__ import annotations
+
+SEED_QUESTION = "Who is Donald Trump's national security adviser?"
+ANSWERED = "#qa-chat .qa-answer, #qa-chat .qa-refusal, #qa-chat .qa-error"
+
+
+def ask(page, question: str):
+    """Type a question, send it, wait for the reply of this turn; return the reply element."""
+    before = page.locator(ANSWERED).count()
+    page.fill("#qa-question textarea", question)
+    page.click("#qa-ask")
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[ANSWERED, before])
+    return page.locator(ANSWERED).last
+
+
+def use_collection(page, name: str) -> None:
+    box = page.locator("#qa-collection textarea, #qa-collection input").first
+    box.fill(name)
+    box.press("Enter")

@@ -1,0 +1,273 @@
+"""The Gradio chat: a thin layer over `qa.ask_stream`, `qa.index`, `qa.sources` and `qa.remove`.
+
+    from ui.app import build_app, serve
+    build_app().launch()          # or serve(host="127.0.0.1", port=7860)
+
+The page: a chat that streams answers with clickable [n] footnotes, a sources panel with each cited passage
+(its supporting sentence highlighted), documents (upload with progress, list, remove, collection) and settings
+(model, number of passages). The ask function is also an API endpoint, `/ask`, for `gradio_client`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+import qa
+from qa.errors import ConfigError, NothingIndexedError, QAError
+from qa.settings import Settings
+from ui import render
+from ui.render import Turn
+from ui.uploads import is_upload, save_uploads, uploads_dir
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TYPES = [".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def build_app(collection: str | None = None, *, settings: Settings | None = None):
+    """The Gradio Blocks app (not launched). `serve` launches it; tests and other servers may mount it."""
+    settings = (settings or qa.load_settings()).with_overrides(collection=collection)
+    # Gradio stores uploads in its cache before our handler copies them: keep that cache under QA_HOME too.
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads_dir(settings.home, ".incoming"))
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    def ask(question, turns, collection, model, top_k):
+        question = (question or "").strip()
+        turns = list(turns or [])
+        if not question:
+            yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+            return
+        history = [(t.question, t.answer.text) for t in turns if t.answer is not None]
+        turn = Turn(question)
+        turns.append(turn)
+        yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+        try:
+            for item in qa.ask_stream(
+                question,
+                collection=collection or None,
+                model=model or None,
+                top_k=int(top_k) if top_k else None,
+                history=history,
+                settings=settings,
+            ):
+                if isinstance(item, str):
+                    turn.partial += item
+                    yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+                else:
+                    turn.answer = item
+        except NothingIndexedError as e:
+            turn.error = str(e)
+            turn.hints = ["Or upload files under Documents, below, and ask again."]
+        except QAError as e:
+            turn.error = str(e)
+        except Exception as e:  # shown in the page and logged; the app keeps working
+            log.exception("unexpected error while answering")
+            turn.error = f"Unexpected error ({type(e).__name__}: {e}). See the server log; you can ask again."
+        yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+
+    def clear():
+        return render.conversation_html([]), render.sources_html([]), []
+
+    def documents(collection):
+        try:
+            items = qa.sources(collection or None, settings=settings)
+        except QAError as e:
+            return render.error_html(str(e)), gr.update(choices=[], value=None)
+        name = collection or settings.collection
+        return render.documents_html(items, name), gr.update(
+            choices=[(render.source_name(i.source), i.source) for i in items], value=None
+        )
+
+    def upload(files, collection, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        s = settings.with_overrides(collection=collection or None)
+        if not files:
+            return gr.skip(), *documents(collection), None
+        progress(0, desc="Saving uploads")
+        saved, refused = save_uploads(files, s.home, s.collection, int(s.max_file_mb * 1_000_000))
+        _discard(files)
+        parts = [render.failures_html(refused)]
+        if saved:
+
+            def step(message: str, done: int, total: int) -> None:
+                progress(
+                    done / max(total, 1), desc=f"Indexing {render.source_name(message)} ({done}/{total})"
+                )
+
+            try:
+                report = qa.index(saved, progress=step, settings=s)
+                parts.insert(0, render.index_report_html(report))
+            except QAError as e:
+                parts.insert(0, render.error_html(str(e)))
+        return "".join(parts), *documents(collection), None
+
+    def remove(source, collection):
+        if not source:
+            return render.error_html("Choose a document to remove."), *documents(collection)
+        try:
+            removed = qa.remove([source], collection or None, settings=settings)
+        except QAError as e:
+            return render.error_html(str(e)), *documents(collection)
+        if is_upload(source, settings.home):
+            Path(source).unlink(missing_ok=True)  # our own copy of an upload
+        message = f"Removed {render.source_name(source)}." if removed else "Nothing was removed."
+        return f'<div class="qa-summary">{render.esc(message)}</div>', *documents(collection)
+
+    def ask_api(
+        question: str, collection: str = "", model: str = "", top_k: int = 0, history: list | None = None
+    ) -> dict:
+        """Answer a question from the indexed documents. Returns Answer.to_dict(): text (with [n] markers),
+        refused, citations (id, source, start, end, text, quote, ...), passages, model.
+        history: earlier turns as [question, answer] pairs. Empty values mean the server's settings."""
+        try:
+            answer = qa.ask(
+                question,
+                collection or None,
+                model or None,
+                int(top_k) if top_k else None,
+                history or None,
+                settings=settings,
+            )
+        except QAError as e:
+            raise gr.Error(str(e)) from None
+        return answer.to_dict()
+
+    def sources_api(collection: str = "") -> list:
+        """The documents indexed in a collection: source, title, chunks, state."""
+        try:
+            return [vars(i) for i in qa.sources(collection or None, settings=settings)]
+        except QAError as e:
+            raise gr.Error(str(e)) from None
+
+    private = {"api_visibility": "private"}
+    with gr.Blocks(
+        title="qa: ask your documents", analytics_enabled=False, delete_cache=(3600, 86400)
+    ) as app:
+        gr.Markdown(
+            "## Ask your documents\nAnswers cite the passages that support them; click a [n] to see it."
+        )
+        turns = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat = gr.HTML(
+                    render.conversation_html([]),
+                    elem_id="qa-chat",
+                    css_template=render.CSS,
+                    js_on_load=render.CITE_CLICK_JS,
+                    autoscroll=True,
+                    max_height=560,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        show_label=False,
+                        placeholder="Ask a question about your documents",
+                        elem_id="qa-question",
+                        scale=5,
+                        autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=1)
+                    clear_button = gr.Button("New chat", elem_id="qa-clear", scale=1)
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(
+                    render.sources_html([]), elem_id="qa-sources", css_template=render.CSS, max_height=640
+                )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                gr.Markdown("### Documents")
+                collection_box = gr.Textbox(
+                    value=settings.collection, label="Collection", elem_id="qa-collection"
+                )
+                files = gr.File(
+                    label=f"Upload files ({', '.join(UPLOAD_TYPES)}; up to {settings.max_file_mb:g} MB each)",
+                    file_count="multiple",
+                    file_types=UPLOAD_TYPES,
+                    elem_id="qa-upload",
+                )
+                upload_status = gr.HTML("", elem_id="qa-upload-status", css_template=render.CSS)
+                docs = gr.HTML("", elem_id="qa-docs", css_template=render.CSS)
+                with gr.Row():
+                    to_remove = gr.Dropdown(label="Indexed document", choices=[], elem_id="qa-remove-choice")
+                    remove_button = gr.Button("Remove", elem_id="qa-remove")
+            with gr.Column(scale=2):
+                gr.Markdown("### Settings")
+                model = gr.Textbox(
+                    value=settings.model,
+                    label="Model",
+                    info="'extractive' (offline, built in) or a litellm model string",
+                    elem_id="qa-model",
+                )
+                top_k = gr.Slider(
+                    1, 20, value=settings.top_k, step=1, label="Passages (top_k)", elem_id="qa-top-k"
+                )
+
+        gr.on(
+            [question.submit, ask_button.click],
+            ask,
+            [question, turns, collection_box, model, top_k],
+            [chat, sources, turns, question],
+            **private,
+        )
+        clear_button.click(clear, None, [chat, sources, turns], **private)
+        files.upload(upload, [files, collection_box], [upload_status, docs, to_remove, files], **private)
+        remove_button.click(remove, [to_remove, collection_box], [upload_status, docs, to_remove], **private)
+        gr.on(
+            [app.load, collection_box.submit, collection_box.blur],
+            documents,
+            [collection_box],
+            [docs, to_remove],
+            **private,
+        )
+        gr.api(ask_api, api_name="ask")
+        gr.api(sources_api, api_name="sources")
+    return app
+
+
+def _discard(files) -> None:
+    """Gradio's cached copy of an upload is not needed once ours is saved."""
+    for f in files:
+        with contextlib.suppress(OSError):
+            os.remove(f)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """QA_UI_AUTH=user:password -> (user, password)."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ConfigError("QA_UI_AUTH must look like user:password (both parts non-empty).")
+    return user, password
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, collection: str | None = None) -> None:
+    """Start the app and block. Binds this machine only unless another host is named."""
+    settings = qa.load_settings()
+    auth = parse_auth(settings.ui_auth)
+    app = build_app(collection, settings=settings)
+    if host not in LOOPBACK and not auth:
+        print(
+            f"warning: serving on {host} without a login; set QA_UI_AUTH=user:password to require one.",
+            file=sys.stderr,
+        )
+    import gradio as gr
+
+    theme = gr.themes.Default(
+        font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )  # system fonts: no font download
+    app.queue().launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        max_file_size=int(settings.max_file_mb * 1_000_000),
+        ssr_mode=False,
+        share=False,
+        inbrowser=False,
+        show_error=True,
+        theme=theme,
+    )
