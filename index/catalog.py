@@ -216,6 +216,21 @@ class Catalog:
                     (source, digest, size, mtime, now),
                 )
 
+    def pending_sources(self) -> set[str]:
+        """Sources whose chunks a run began to replace and did not finish (it was killed or failed)."""
+        return {r[0] for r in self._db.execute("SELECT source FROM sources WHERE state != 'done'")}
+
+    def sources_of_chunks(self, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT DISTINCT source FROM chunks WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            found.update(r[0] for r in rows)
+        return found
+
     def touch(self, source: str, size: int, mtime_ns: int) -> None:
         """The file's mtime moved but its content did not: remember the new stat to skip hashing next time."""
         self._db.execute("UPDATE sources SET size=?, mtime_ns=? WHERE source=?", (size, mtime_ns, source))

@@ -35,18 +35,22 @@ def read_text_file(path: Path, max_bytes: int) -> str:
     return text
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    size = path.stat().st_size
+def check_size(size: int, max_bytes: int) -> None:
+    """Refuse empty files and files over the limit before reading them (bounded memory, no time spent)."""
     if size > max_bytes:
         raise LoadError(
-            f"file too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB (set QA_MAX_FILE_MB to raise it)"
+            f"file too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:g} MB (set QA_MAX_FILE_MB to raise it)"
         )
     if size == 0:
         raise LoadError("empty file (0 bytes)")
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    check_size(path.stat().st_size, max_bytes)
     with open(path, "rb") as f:
         data = f.read(max_bytes + 1)  # never more than the limit, even if the file grew meanwhile
     if len(data) > max_bytes:
-        raise LoadError(f"file too large: over the limit of {max_bytes / 1e6:.0f} MB")
+        raise LoadError(f"file too large: over the limit of {max_bytes / 1e6:g} MB")
     return data
 
 
@@ -55,7 +59,7 @@ def load_text(path: Path, max_bytes: int) -> Document:
 
 
 def title_from_name(path: Path) -> str:
-    """"Super_Bowl_50.txt" -> "Super Bowl 50": file names often carry the topic."""
+    """ "Super_Bowl_50.txt" -> "Super Bowl 50": file names often carry the topic."""
     return " ".join(path.stem.replace("_", " ").split()) or path.name
 
 
@@ -222,13 +226,7 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
 
 
 def _read_bytes_check_size(path: Path, max_bytes: int) -> None:
-    size = path.stat().st_size
-    if size == 0:
-        raise LoadError("empty file (0 bytes)")
-    if size > max_bytes:
-        raise LoadError(
-            f"file too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB (set QA_MAX_FILE_MB to raise it)"
-        )
+    check_size(path.stat().st_size, max_bytes)
 
 
 def load_docx(path: Path, max_bytes: int) -> Document:

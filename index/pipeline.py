@@ -16,7 +16,7 @@ from pathlib import Path
 from index.catalog import Catalog, SourceState
 from index.chunk import DEFAULT_CHUNKING, ChunkingConfig, chunk_document
 from index.document import Chunk
-from index.load import is_supported, load
+from index.load import check_size, is_supported, load
 from index.lock import IndexLock
 from index.report import IndexReport
 from index.store import ChromaStore
@@ -76,6 +76,7 @@ def _silent(message: str, done: int, total: int) -> None:
 def _run(
     paths, settings, store: ChromaStore, catalog: Catalog, report: IndexReport, progress: Progress, chunking
 ):
+    redo = _reconcile(store, catalog)
     known = catalog.sources()
     candidates, scanned_roots, missing = _discover(paths, report)
     seen = {c.source for c in candidates}
@@ -96,31 +97,30 @@ def _run(
     batch_chunks = 0
     embedder = None
     total = len(candidates)
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    broken: list[str] = []  # indexed before, unreadable now: their old chunks go
     for done, cand in enumerate(candidates, start=1):
         progress(cand.source, done, total)
         previous = known.get(cand.source)
-        if (
-            previous
-            and previous.state == "done"
-            and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns)
-        ):
+        current = previous is not None and previous.state == "done" and cand.source not in redo
+        if current and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns):
             report.unchanged.append(cand.source)
             continue
         try:
+            check_size(cand.size, max_bytes)  # before hashing: a huge file costs no reading at all
             digest = _hash_file(cand.path)
-            if previous and previous.state == "done" and previous.hash == digest:
+            if current and previous.hash == digest:
                 catalog.touch(cand.source, cand.size, cand.mtime_ns)
                 report.unchanged.append(cand.source)
                 continue
-            doc = load(cand.path, int(settings.max_file_mb * 1_000_000))
+            doc = load(cand.path, max_bytes)
             chunks = chunk_document(doc, chunking)
-        except LoadError as e:
-            report.failed.append({"source": cand.source, "reason": str(e)})
-            continue
-        except OSError as e:
-            report.failed.append(
-                {"source": cand.source, "reason": f"cannot read the file: {e.strerror or e}"}
-            )
+        except (LoadError, OSError) as e:
+            reason = _reason(e)
+            if previous is not None:
+                broken.append(cand.source)
+                reason += "; its earlier chunks were removed from the index"
+            report.failed.append({"source": cand.source, "reason": reason})
             continue
         batch.append((cand, digest, chunks))
         batch_chunks += len(chunks)
@@ -131,9 +131,24 @@ def _run(
     if batch:
         embedder = embedder or _embedder(settings)
         _write_batch(batch, known, store, catalog, embedder, report)
+    if broken:
+        store.delete(store.ids_for_sources(broken))
+        catalog.remove_sources(broken)
     if catalog.get_meta("embed_model") is None and catalog.chunk_count():
         catalog.set_meta("embed_model", settings.embed_model)
-    _repair(store, catalog)
+    _reconcile(store, catalog)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, LoadError):
+        return str(error)
+    if isinstance(error, FileNotFoundError):
+        return "file vanished before it could be read"
+    if isinstance(error, PermissionError):
+        return "permission denied: the file is not readable"
+    if isinstance(error, OSError):
+        return f"cannot read the file: {error.strerror or error}"
+    return str(error)
 
 
 def _embedder(settings):
@@ -148,9 +163,10 @@ def _write_batch(batch, known: dict[str, SourceState], store, catalog, embedder,
     # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
     vectors = embedder.embed_documents([embedding_text(ch) for ch in chunks])
     store.upsert(chunks, vectors)
-    new_ids = {ch.id for ch in chunks}
-    stale = store.ids_for_sources([c.source for c, _, _ in batch]) - new_ids
-    store.delete(stale)
+    # Only a source that was in the catalog (done, or pending after a killed run) can have old ids in Chroma.
+    rewritten = [c.source for c, _, _ in batch if c.source in known]
+    if rewritten:
+        store.delete(store.ids_for_sources(rewritten) - {ch.id for ch in chunks})
     catalog.replace_chunks({c.source: chs for c, _, chs in batch})
     for cand, _, _ in batch:
         previous = known.get(cand.source)
@@ -163,12 +179,17 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{context}\n{chunk.text}" if context else chunk.text
 
 
-def _repair(store: ChromaStore, catalog: Catalog) -> None:
-    """Chunks in Chroma that the catalog does not know (left by a killed run) are removed."""
-    if store.count() == catalog.chunk_count():
-        return
-    orphans = store.all_ids() - catalog.chunk_ids()
-    store.delete(orphans)
+def _reconcile(store: ChromaStore, catalog: Catalog) -> set[str]:
+    """Make Chroma hold exactly the catalog's chunks; returns the sources that must be indexed again.
+
+    Chunks in Chroma that the catalog does not know (upserted by a killed run) are deleted. Catalog chunks missing
+    from Chroma (a killed run deleted them, or the Chroma collection was dropped) send their sources back to
+    indexing. Counting first keeps this free when both agree, which is the normal case."""
+    if store.count() == catalog.chunk_count() and not catalog.pending_sources():
+        return set()
+    in_chroma = store.all_ids()
+    store.delete(in_chroma - catalog.chunk_ids())
+    return catalog.sources_of_chunks(catalog.chunk_ids() - in_chroma) | catalog.pending_sources()
 
 
 def _hash_file(path: Path) -> str:

@@ -20,9 +20,19 @@ class IndexReport:
 
     @property
     def ok(self) -> bool:
-        """False when nothing could be indexed although something was asked for."""
-        indexed = self.added or self.updated or self.unchanged or self.removed
-        return bool(indexed) or not self.failed
+        """False when the run indexed nothing: every file failed or was skipped, or none was found."""
+        return bool(self.added or self.updated or self.unchanged or self.removed)
+
+    def problem(self) -> str:
+        """Why nothing was indexed, for a run that is not `ok`."""
+        if self.failed or self.skipped:
+            return (
+                f"nothing could be indexed: {len(self.failed)} failed, {len(self.skipped)} skipped "
+                "(see the reasons listed). Supported files: .txt .md .rst .html .htm .pdf .docx."
+            )
+        return (
+            "nothing to index: no files found under the given paths (hidden files and folders are ignored)."
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)

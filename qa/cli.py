@@ -129,7 +129,7 @@ def _index(args) -> int:
             print(f"skipped: {item['source']}: {item['reason']}", file=sys.stderr)
         print(report.summary())
     if not report.ok:
-        print("error: nothing could be indexed (see the reasons above).", file=sys.stderr)
+        print(f"error: {report.problem()}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,0 +1,75 @@
+"""Fixtures for the index tests: a real `chroma run` server for server mode, and settings for either mode."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+import pytest
+from index_support import VENV_BIN
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(url: str, process: subprocess.Popen, seconds: float = 90.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"`chroma run` exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"`chroma run` did not answer at {url} within {seconds:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> str:
+    """A real Chroma server on a free local port for the whole session; its URL."""
+    chroma = VENV_BIN / "chroma"
+    if not chroma.exists():
+        pytest.skip(f"no `chroma` executable beside {sys.executable}")
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data.parent / f"chroma-server-{port}.log", "wb")  # noqa: SIM115 - closed at teardown
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
+def store_mode(request, qa_home, monkeypatch) -> str:
+    """Runs a test once on the embedded store and once on the Chroma server (set through QA_CHROMA_URL).
+
+    Each test gets its own collection name, so tests sharing the session's server never meet."""
+    monkeypatch.setenv("QA_COLLECTION", f"t-{uuid.uuid4().hex[:12]}")
+    if request.param == "server":
+        monkeypatch.setenv("QA_CHROMA_URL", request.getfixturevalue("chroma_server"))
+    return request.param

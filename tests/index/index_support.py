@@ -1,0 +1,53 @@
+"""Helpers for the index tests: the real `qa` command in a subprocess, and the index state read from a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def run_qa(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """The real `qa` command in a subprocess."""
+    return subprocess.run(
+        [str(VENV_BIN / "qa"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+# Reads the store and the catalog from a fresh process, so no client cache of the test process is involved.
+_STATE_SCRIPT = """
+import json, sys
+from index.pipeline import open_collection
+from qa.settings import load_settings
+store, catalog = open_collection(load_settings(env_file=None))
+chroma = sorted(store.all_ids())
+rows = catalog._db.execute("SELECT id FROM chunks").fetchall()
+print(json.dumps({
+    "chroma": chroma,
+    "catalog": [r[0] for r in rows],
+    "sources": {s: v.state for s, v in catalog.sources().items()},
+}))
+"""
+
+
+def index_state(env: dict | None = None) -> dict:
+    """Chroma ids, catalog ids (with duplicates, if any) and source states of the configured collection."""
+    result = subprocess.run(
+        [sys.executable, "-c", _STATE_SCRIPT],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
