@@ -52,7 +52,7 @@ def ask(
     so that follow-up questions ("and what did he say about it?") work.
     """
     answer = None
-    for item in ask_stream(question, collection, model, top_k, history, settings=settings):
+    for item in _answer_items(question, collection, model, top_k, history, settings, stream=False):
         if isinstance(item, Answer):
             answer = item
     assert answer is not None
@@ -69,6 +69,10 @@ def ask_stream(
     settings: Settings | None = None,
 ) -> Iterator[str | Answer]:
     """Like `ask`, but yields the answer text in pieces as it is generated, then the full `Answer`."""
+    yield from _answer_items(question, collection, model, top_k, history, settings, stream=True)
+
+
+def _answer_items(question, collection, model, top_k, history, settings, stream: bool):
     if not isinstance(question, str) or not question.strip():
         raise QAError("Ask a question: the question is empty.")
     s = _settings(settings, collection=collection, model=model, top_k=top_k)
@@ -79,8 +83,11 @@ def ask_stream(
     answerer = get_answerer(s)
     searched = standalone_question(question, turns, answerer)
     passages = retriever_for(s).retrieve(searched, s.top_k)
+    # Without streaming, an answerer that can answer in one call does (an LLM: one plain completion).
+    complete = None if stream else getattr(answerer, "complete", None)
+    items = [complete(question, passages, turns)] if complete else answerer.stream(question, passages, turns)
     answer = None
-    for item in answerer.stream(question, passages, turns):
+    for item in items:
         if isinstance(item, Answer):
             answer = item
         yield item

@@ -1,0 +1,202 @@
+"""Citation checks for generated answers: parse the [n] markers, keep only those that point at a passage
+in the prompt whose text supports the sentence, and build the `Citation`s. Never raises on any string."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.catalog import STOPWORDS
+from index.sentences import sentence_spans
+from qa.answer import Citation, Passage
+
+# [1]  [1, 2]  [1,2 and 3]  [1-3]  [Document 2]  [doc 1; 3]; adjacent markers ("[1][2]") form one cluster.
+_MARKER = re.compile(
+    r"\[\s*(?:(?:documents?|docs?|sources?|passages?)\s*)?"
+    r"(\d+(?:\s*(?:[-–,;]|\band\b)\s*\d+)*)\s*\]",
+    re.IGNORECASE,
+)
+_GAP = re.compile(r"[\s,;]*")  # what may separate markers of one cluster
+_WORD = re.compile(r"\w+")
+_MAX_RANGE = 20  # [1-3] expands; [1-99999] does not
+
+MIN_SUPPORT = 0.35  # share of a sentence's content words that the cited passage must contain
+STEM = 6  # words compare by their first letters, so "adviser"/"advise", "suspended"/"suspends" match
+
+_REFUSAL = re.compile(
+    r"^\W*(?:(?:i'?m\s+)?sorry[,.]?\s*)?(?:(?:the|these)\s+)?(?:indexed\s+|provided\s+|given\s+|available\s+)?"
+    r"(?:documents?|passages?|sources?|context|texts?)\s+(?:do|does|did)\s*(?:not|n[’']t)\s+"
+    r"(?:say|contain|mention|provide|include|state|specify|answer|tell|give|cover)"
+    r"|^\W*(?:there\s+is\s+no\s+information|i\s+(?:do\s+not|don[’']t|cannot|can[’']t)\s+(?:know|find))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class CheckedText:
+    text: str  # the answer with only the kept markers, written as [n][m]
+    citations: list[Citation] = field(default_factory=list)  # one per kept passage, in order of appearance
+    dropped: list[str] = field(default_factory=list)  # "[9]": out of range or unsupported
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    start: int
+    end: int
+    ids: list[int]
+    raw: list[str]  # each id as the marker the reader saw
+
+
+def check_citations(text: str, passages: list[Passage], min_support: float = MIN_SUPPORT) -> CheckedText:
+    """Keeps a marker [n] when passage n was in the prompt and supports the sentence it ends.
+
+    Citation ids are the passages' numbers, so `[n]` in the text, `answer.citations` and `answer.passages`
+    all agree; dropped markers are removed from the text and listed in `dropped`."""
+    if not isinstance(text, str):
+        text = str(text or "")
+    checked = _check_once(text, passages, min_support)
+    # Removing a marker can make a new one ("[1[9]]" -> "[1]"): check again until nothing changes.
+    while checked.text != text and _MARKER.search(checked.text):
+        text = checked.text
+        again = _check_once(text, passages, min_support)
+        again.dropped[:0] = checked.dropped
+        checked = again
+    return checked
+
+
+def _check_once(text: str, passages: list[Passage], min_support: float) -> CheckedText:
+    by_id = {p.id: p for p in passages}
+    clusters = _clusters(text)
+    # Sentences of the text with the markers blanked out, so that "said. [1]" stays with "said."
+    plain = _blank(text, clusters)
+    spans = sentence_spans(plain) or [(0, len(plain))]
+
+    kept_by_cluster: list[list[int]] = []
+    dropped: list[str] = []
+    quote_for: dict[int, tuple[str, int, int]] = {}
+    order: list[int] = []
+    for cluster in clusters:
+        claim_start, claim_end = _sentence_of(cluster, spans)
+        claim = plain[claim_start:claim_end]
+        kept: list[int] = []
+        for number, raw in zip(cluster.ids, cluster.raw):
+            passage = by_id.get(number)
+            support, quote = _support(claim, passage) if passage else (0.0, None)
+            if passage is None or support < min_support:
+                dropped.append(raw)
+                continue
+            if number not in kept:
+                kept.append(number)
+            if number not in quote_for:
+                quote_for[number] = quote
+                order.append(number)
+        kept_by_cluster.append(kept)
+
+    citations = [
+        Citation.from_passage(by_id[n], quote=q, quote_start=qs, quote_end=qe)
+        for n in order
+        for q, qs, qe in [quote_for[n]]
+    ]
+    return CheckedText(_rewrite(text, clusters, kept_by_cluster), citations, dropped)
+
+
+def is_refusal(text: str) -> bool:
+    """Whether an answer begins by saying that the documents do not contain the answer."""
+    if not isinstance(text, str):
+        return False
+    return bool(_REFUSAL.search(_MARKER.sub(" ", text).strip()))
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+
+
+def content_terms(text: str) -> set[str]:
+    """The words that carry evidence, shortened to a crude stem."""
+    return {
+        w[:STEM] for w in _WORD.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
+    }
+
+
+def _support(claim: str, passage: Passage) -> tuple[float, tuple[str, int, int]]:
+    """How much of the claim the passage contains, and the passage sentence that supports it best
+    (text, document start, document end)."""
+    claim_terms = content_terms(claim)
+    text = passage.text
+    best = (text, passage.start, passage.end)
+    if not claim_terms:  # nothing to check ("Yes."): the marker stands, quoted by the whole passage
+        return 1.0, best
+    support = len(claim_terms & content_terms(text)) / len(claim_terms)
+    best_score = -1.0
+    for s, e in sentence_spans(text):
+        score = len(claim_terms & content_terms(text[s:e]))
+        if score > best_score:
+            best_score = score
+            best = (text[s:e], passage.start + s, passage.start + e)
+    return support, best
+
+
+def _clusters(text: str) -> list[_Cluster]:
+    clusters: list[_Cluster] = []
+    for match in _MARKER.finditer(text):
+        ids, raw = _numbers(match.group(1))
+        previous = clusters[-1] if clusters else None
+        gap = text[previous.end : match.start()] if previous else None
+        if previous and gap is not None and _GAP.fullmatch(gap):
+            clusters[-1] = _Cluster(previous.start, match.end(), previous.ids + ids, previous.raw + raw)
+        else:
+            clusters.append(_Cluster(match.start(), match.end(), ids, raw))
+    return clusters
+
+
+def _numbers(group: str) -> tuple[list[int], list[str]]:
+    """The passage numbers of one marker, and each as the marker "[n]" (for `dropped`)."""
+    ids: list[int] = []
+    raw: list[str] = []
+    for part in re.split(r"\s*(?:[,;]|\band\b)\s*", group):
+        digits = re.findall(r"\d+", part)
+        # Absurdly long numbers are kept as text for the report and never match a passage.
+        bounds = [int(d) if len(d) <= 9 else -1 for d in digits]
+        if len(bounds) == 2 and ("-" in part or "–" in part) and 0 <= bounds[1] - bounds[0] < _MAX_RANGE:
+            span = range(bounds[0], bounds[1] + 1)
+            ids.extend(span)
+            raw.extend(f"[{n}]" for n in span)
+            continue
+        ids.extend(bounds)
+        raw.extend(f"[{d}]" for d in digits)
+    return ids, raw
+
+
+def _blank(text: str, clusters: list[_Cluster]) -> str:
+    chars = list(text)
+    for c in clusters:
+        chars[c.start : c.end] = " " * (c.end - c.start)
+    return "".join(chars)
+
+
+def _sentence_of(cluster: _Cluster, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """The sentence a marker cluster belongs to: the last one that starts before it (a marker at the very
+    beginning belongs to the first sentence)."""
+    chosen = spans[0]
+    for span in spans:
+        if span[0] <= cluster.start:
+            chosen = span
+        else:
+            break
+    return chosen
+
+
+def _rewrite(text: str, clusters: list[_Cluster], kept: list[list[int]]) -> str:
+    out: list[str] = []
+    cursor = 0
+    for cluster, ids in zip(clusters, kept):
+        out.append(text[cursor : cluster.start])
+        if ids:
+            out.append("".join(f"[{n}]" for n in ids))
+        else:
+            following = text[cluster.end : cluster.end + 1]
+            if not following or following.isspace() or following in ".,;:!?)":
+                out[-1] = out[-1].rstrip(" \t")  # no space left dangling before punctuation
+        cursor = cluster.end
+    out.append(text[cursor:])
+    return "".join(out).strip()

@@ -1,0 +1,274 @@
+"""Answers from any litellm model: the prompt from qa.prompt, retries where they help, one clear
+`ModelError` otherwise, streaming, and the citation checks of qa.cite on what the model wrote."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from qa.answer import REFUSAL_TEXT, Answer, Passage
+from qa.cite import check_citations, is_refusal, strip_markers
+from qa.errors import ModelError
+from qa.prompt import build_prompt, condense_messages
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3  # calls in all, for 429, 5xx, timeouts and connection errors
+    backoff: float = 0.5  # seconds before the second call; doubles after each failure
+    max_wait: float = 20.0  # a server's Retry-After is honoured up to this many seconds
+
+
+DEFAULT_RETRY = RetryPolicy()
+_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
+
+
+class LLMAnswerer:
+    """`stream()` yields the answer text as it is generated (markers already checked, sentence by sentence),
+    then the checked `Answer`. Errors after retries are `ModelError`s whose message says what to do."""
+
+    def __init__(self, settings, retry: RetryPolicy = DEFAULT_RETRY):
+        self.settings = settings
+        self.name: str = settings.model
+        self.retry = retry
+
+    def stream(
+        self, question: str, passages: list[Passage], history: list[tuple[str, str]]
+    ) -> Iterator[str | Answer]:
+        prompt = build_prompt(question, passages, history, model=self.name)
+        if not prompt.passages:  # nothing to read: no call, an honest refusal
+            yield REFUSAL_TEXT
+            yield Answer(question, REFUSAL_TEXT, True, [], [], self.name)
+            return
+        raw = ""
+        shown = ""
+        for piece in self._stream_text(prompt.messages):
+            raw += piece
+            # Show only text whose markers are complete and checked, so [9] never flashes on screen.
+            checked = _checked_prefix(raw, prompt.passages)
+            if checked.startswith(shown) and len(checked) > len(shown):
+                yield checked[len(shown) :]
+                shown = checked
+        answer = finish_answer(question, raw, prompt.passages, self.name)
+        if answer.text.startswith(shown) and len(answer.text) > len(shown):
+            yield answer.text[len(shown) :]
+        yield answer
+
+    def complete(self, question: str, passages: list[Passage], history: list[tuple[str, str]]) -> Answer:
+        """The checked `Answer` from one plain (not streamed) completion: what `qa.ask` uses."""
+        prompt = build_prompt(question, passages, history, model=self.name)
+        if not prompt.passages:
+            return Answer(question, REFUSAL_TEXT, True, [], [], self.name)
+        return finish_answer(question, self._complete(prompt.messages), prompt.passages, self.name)
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
+        """The follow-up as a standalone question, written by the model; None when the call fails.
+        One attempt only: the retrieval-side fallback is good enough, and the answer call retries anyway."""
+        if not history:
+            return None
+        try:
+            text = self._complete(condense_messages(question, history), attempts=1)
+        except ModelError:
+            return None
+        return _clean_rewrite(text)
+
+    # --- calls -------------------------------------------------------------------------------
+
+    def _complete(self, messages: list[dict], attempts: int | None = None) -> str:
+        attempts = attempts or self.retry.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._call(messages, stream=False)
+                return response.choices[0].message.content or ""
+            except Exception as e:  # litellm raises many types; each becomes a retry or a ModelError
+                self._retry_or_raise(e, attempt, attempts)
+        raise AssertionError("unreachable")
+
+    def _stream_text(self, messages: list[dict]) -> Iterator[str]:
+        attempts = self.retry.attempts
+        for attempt in range(1, attempts + 1):
+            started = False
+            try:
+                finished = False
+                for chunk in self._call(messages, stream=True):
+                    choice = chunk.choices[0] if chunk.choices else None
+                    if choice is None:
+                        continue
+                    delta = getattr(choice.delta, "content", None)
+                    if delta:
+                        started = True
+                        yield delta
+                    finished = finished or bool(choice.finish_reason)
+                if not finished:
+                    raise ModelError(f"{self._where()} stopped before finishing its answer: try again.")
+                return
+            except ModelError:
+                raise
+            except Exception as e:
+                if started:  # part of the answer was shown: retrying would repeat it
+                    raise ModelError(
+                        f"{self._where()} broke off in the middle of its answer ({_short(e)}): "
+                        "the answer is incomplete; try again."
+                    ) from e
+                self._retry_or_raise(e, attempt, attempts)
+
+    def _call(self, messages: list[dict], stream: bool):
+        litellm = _litellm()
+        s = self.settings
+        return litellm.completion(
+            model=s.model,
+            messages=messages,
+            api_base=s.api_base,
+            api_key=s.api_key,
+            timeout=s.timeout,
+            stream=stream,
+            temperature=0,
+            drop_params=True,  # models that take no temperature still answer
+            max_retries=0,  # retries are ours, counted and explained
+        )
+
+    def _retry_or_raise(self, error: Exception, attempt: int, attempts: int) -> None:
+        if not _retryable(error) or attempt >= attempts:
+            raise self._error(error, attempt) from error
+        time.sleep(self._wait(error, attempt))
+
+    def _wait(self, error: Exception, attempt: int) -> float:
+        retry_after = _retry_after(error)
+        if retry_after is not None:
+            return min(retry_after, self.retry.max_wait)
+        return min(self.retry.backoff * 2 ** (attempt - 1), self.retry.max_wait)
+
+    def _where(self) -> str:
+        base = f" at {self.settings.api_base}" if self.settings.api_base else ""
+        return f"The model '{self.name}'{base}"
+
+    def _error(self, e: Exception, attempts: int) -> ModelError:
+        import openai
+
+        litellm = _litellm()
+        where = self._where()
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        status = _status(e)
+        text = str(e)
+        if "LLM Provider NOT provided" in text:
+            return ModelError(
+                f"litellm does not know which provider serves the model '{self.name}': use a litellm model "
+                "string such as 'gpt-4o-mini', 'ollama/llama3.2' or 'openai/NAME' with QA_API_BASE, "
+                "or QA_MODEL=extractive."
+            )
+        if isinstance(e, openai.APITimeoutError) or status == 408:
+            return ModelError(
+                f"{where} did not answer within {self.settings.timeout:g} s ({tries}): check that it is "
+                "running and not overloaded, or allow more time with QA_TIMEOUT."
+            )
+        if status == 401 or isinstance(e, openai.AuthenticationError):
+            hint = "set QA_API_KEY" if not self.settings.api_key else "check QA_API_KEY"
+            return ModelError(f"{where} rejected the API key (401): {hint}.")
+        if status == 403:
+            return ModelError(f"{where} refused access (403): check that QA_API_KEY may use this model.")
+        if status == 404:
+            return ModelError(f"{where} was not found (404): check QA_MODEL and QA_API_BASE. ({_short(e)})")
+        if status == 429:
+            return ModelError(
+                f"{where} is rate limiting requests (429) and still was after {tries}: "
+                "wait a little and try again."
+            )
+        if isinstance(e, litellm.ContextWindowExceededError):
+            return ModelError(f"{where} says the prompt is too long for it: lower QA_TOP_K.")
+        if isinstance(e, openai.APIConnectionError) or "connection error" in text.lower():
+            return ModelError(
+                f"{where} could not be reached ({tries}): check QA_API_BASE and that the server is running."
+            )
+        if status and status >= 500:
+            return ModelError(
+                f"{where} failed with a server error ({status}) after {tries}: try again later, or check the "
+                "server's logs."
+            )
+        if status:
+            return ModelError(f"{where} rejected the request ({status}): {_short(e)}")
+        return ModelError(f"{where} failed: {_short(e)}")
+
+
+def finish_answer(question: str, raw: str, passages: list[Passage], model: str) -> Answer:
+    """The checked `Answer` for what the model wrote: markers checked, refusals recognized."""
+    checked = check_citations(raw, passages)
+    if not strip_markers(checked.text):
+        raise ModelError(f"The model '{model}' returned an empty answer: try again, or use another model.")
+    single_sentence = len(re.findall(r"[.!?](?:\s|$)", strip_markers(checked.text))) <= 1
+    if is_refusal(checked.text) and (not checked.citations or single_sentence):
+        return Answer(question, REFUSAL_TEXT, True, [], passages, model, dropped_markers=checked.dropped)
+    return Answer(question, checked.text, False, checked.citations, passages, model, checked.dropped)
+
+
+def _checked_prefix(raw: str, passages: list[Passage]) -> str:
+    """The checked text of the part of `raw` that can no longer change: not an unfinished marker
+    ("[", "[1, "), not a marker cluster that may go on ("[1]" before "[2]"), not trailing spaces."""
+    end = len(raw)
+    opening = raw.rfind("[")
+    if opening > raw.rfind("]"):
+        end = opening
+    else:
+        trailing = re.search(r"(?:\[[^\[\]]*\][\s,;]*)+$", raw)
+        if trailing:
+            end = trailing.start()
+    stable = raw[:end].rstrip()
+    if "[" not in stable:
+        return stable.strip()
+    return check_citations(stable, passages).text
+
+
+def _clean_rewrite(text: str) -> str | None:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    line = re.sub(r"^(standalone question|question)\s*:\s*", "", lines[0], flags=re.I).strip().strip("\"'“”")
+    if not line or len(line) > 500 or is_refusal(line):
+        return None
+    return line
+
+
+def _status(e: Exception) -> int | None:
+    status = getattr(e, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _retryable(e: Exception) -> bool:
+    import openai
+
+    if isinstance(e, (openai.APITimeoutError, openai.APIConnectionError)):
+        return True
+    status = _status(e)
+    if status in _RETRY_STATUS:
+        return True
+    return status is None and "connection error" in str(e).lower()
+
+
+def _retry_after(e: Exception) -> float | None:
+    headers = getattr(e, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(getattr(e, "response", None), "headers", None)
+    try:
+        value = headers.get("retry-after") if headers is not None else None
+        return max(float(value), 0.0) if value is not None else None
+    except (TypeError, ValueError, AttributeError):  # an HTTP date, or something odd: use our backoff
+        return None
+
+
+def _short(e: Exception) -> str:
+    """The first line of an error, without litellm's class-name prefixes."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    text = re.sub(r"^(litellm\.\w+:\s*)+", "", text)
+    text = re.sub(r"^(\w+Error:\s*)+", "", text)
+    return text[:300]
+
+
+def _litellm():
+    """litellm, imported on first use, offline (local price map) and quiet."""
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the price map at run time
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
