@@ -45,14 +45,16 @@ def ask(
     history: list | None = None,
     *,
     settings: Settings | None = None,
+    retrieval=None,
 ) -> Answer:
     """Answer a question from the indexed documents, citing the passages that support each sentence.
 
     `history` holds earlier turns, as (question, answer) pairs or {"role", "content"} messages,
     so that follow-up questions ("and what did he say about it?") work.
+    `retrieval` (a `qa.retrieve.RetrievalConfig`) overrides how passages are found (`qa eval --no-lexical`).
     """
     answer = None
-    for item in _answer_items(question, collection, model, top_k, history, settings, stream=False):
+    for item in _answer_items(question, collection, model, top_k, history, settings, False, retrieval):
         if isinstance(item, Answer):
             answer = item
     assert answer is not None
@@ -67,12 +69,13 @@ def ask_stream(
     history: list | None = None,
     *,
     settings: Settings | None = None,
+    retrieval=None,
 ) -> Iterator[str | Answer]:
     """Like `ask`, but yields the answer text in pieces as it is generated, then the full `Answer`."""
-    yield from _answer_items(question, collection, model, top_k, history, settings, stream=True)
+    yield from _answer_items(question, collection, model, top_k, history, settings, True, retrieval)
 
 
-def _answer_items(question, collection, model, top_k, history, settings, stream: bool):
+def _answer_items(question, collection, model, top_k, history, settings, stream: bool, retrieval=None):
     if not isinstance(question, str) or not question.strip():
         raise QAError("Ask a question: the question is empty.")
     s = _settings(settings, collection=collection, model=model, top_k=top_k)
@@ -82,7 +85,7 @@ def _answer_items(question, collection, model, top_k, history, settings, stream:
     turns = normalize_history(history)
     answerer = get_answerer(s)
     searched = standalone_question(question, turns, answerer)
-    passages = retriever_for(s).retrieve(searched, s.top_k)
+    passages = retriever_for(s, retrieval).retrieve(searched, s.top_k)
     # Without streaming, an answerer that can answer in one call does (an LLM: one plain completion).
     complete = None if stream else getattr(answerer, "complete", None)
     items = [complete(question, passages, turns)] if complete else answerer.stream(question, passages, turns)
@@ -132,17 +135,18 @@ def remove(
     return removed
 
 
-def retriever_for(s: Settings):
+def retriever_for(s: Settings, config=None):
     """The retriever of a collection, kept between questions (embedder, Chroma client, catalog)."""
-    return _retriever(s.home, s.chroma_url, s.collection, s.embed_model)
+    return _retriever(s.home, s.chroma_url, s.collection, s.embed_model, config)
 
 
 @functools.lru_cache(maxsize=8)
-def _retriever(home, chroma_url, collection, embed_model):
-    from qa.retrieve import Retriever
+def _retriever(home, chroma_url, collection, embed_model, config=None):
+    from qa.retrieve import DEFAULT_RETRIEVAL, Retriever
 
     return Retriever(
-        Settings(home=home, chroma_url=chroma_url, collection=collection, embed_model=embed_model)
+        Settings(home=home, chroma_url=chroma_url, collection=collection, embed_model=embed_model),
+        config or DEFAULT_RETRIEVAL,
     )
 
 
