@@ -1,0 +1,132 @@
+"""The gate: every metric against the thresholds file and the committed baseline.
+
+thresholds.toml holds, per set, floors (`[sets.NAME.min]`) and ceilings (`[sets.NAME.max]`), and how far a
+metric may get worse than the baseline before the run fails (`[tolerance]` for every set,
+`[sets.NAME.tolerance]` to override): a number is an absolute allowance in the metric's unit,
+`{ ratio = R }` allows R times the baseline (for timings, which depend on the machine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from eval.metrics import METRIC_BY_KEY, SetMetrics
+from qa.errors import EvalError
+
+EVAL_DIR = Path(__file__).resolve().parent
+THRESHOLDS = EVAL_DIR / "thresholds.toml"
+BASELINE = EVAL_DIR / "baseline.json"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One comparison: a threshold or the baseline; `failed` ones make `qa eval` exit 1."""
+
+    set_name: str
+    metric: str
+    kind: str  # "min", "max" or "baseline"
+    value: float
+    limit: float  # the threshold, or the baseline value
+    allowed: float  # the worst value that still passes
+    failed: bool
+
+    @property
+    def message(self) -> str:
+        label = METRIC_BY_KEY[self.metric].label
+        by = abs(self.value - self.allowed)
+        if self.kind == "min":
+            return f"{self.set_name}: {label} = {_fmt(self.value)} is below the threshold {_fmt(self.limit)} (by {_fmt(by)})"
+        if self.kind == "max":
+            return f"{self.set_name}: {label} = {_fmt(self.value)} is above the threshold {_fmt(self.limit)} (by {_fmt(by)})"
+        return (
+            f"{self.set_name}: {label} fell from {_fmt(self.limit)} (baseline) to {_fmt(self.value)}: "
+            f"{_fmt(self.value - self.limit, signed=True)}, beyond the tolerance (worst allowed {_fmt(self.allowed)}, "
+            f"missed by {_fmt(by)})"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"message": self.message}
+
+
+def _fmt(x: float, signed: bool = False) -> str:
+    text = f"{x:+.3f}" if signed else f"{x:.3f}"
+    return text.rstrip("0").rstrip(".") if "." in text and abs(x) >= 10 else text
+
+
+def load_thresholds(path: Path = THRESHOLDS) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise EvalError(f"Thresholds file not found: {path}.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise EvalError(f"{path}: not valid TOML ({e}).") from None
+    tables = [("tolerance", data.get("tolerance", {}))]
+    for name, spec in data.get("sets", {}).items():
+        tables += [(f"sets.{name}.{part}", spec.get(part, {})) for part in ("min", "max", "tolerance")]
+    for where, table in tables:
+        unknown = sorted(set(table) - set(METRIC_BY_KEY))
+        if unknown:
+            raise EvalError(f"{path}: [{where}] names unknown metric(s) {', '.join(unknown)}.")
+    return data
+
+
+def load_baseline(path: Path = BASELINE) -> dict:
+    if not path.is_file():
+        return {"sets": {}}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise EvalError(
+            f"{path}: not valid JSON ({e}); rewrite it with `qa eval --update-baseline`."
+        ) from None
+
+
+def fingerprint(question_ids: list[str]) -> str:
+    """Which questions a set holds: a baseline only compares with a run of the same questions."""
+    return hashlib.sha256("\n".join(sorted(question_ids)).encode()).hexdigest()[:16]
+
+
+def check(set_name: str, metrics: SetMetrics, thresholds: dict, baseline_set: dict | None) -> list[Finding]:
+    """All comparisons of one set's metrics (baseline_set None: no comparable baseline)."""
+    spec = thresholds.get("sets", {}).get(set_name, {})
+    tolerance = thresholds.get("tolerance", {}) | spec.get("tolerance", {})
+    findings = []
+    for key, value in metrics.values.items():
+        if value is None:
+            continue
+        if key in spec.get("min", {}):
+            floor = float(spec["min"][key])
+            findings.append(Finding(set_name, key, "min", value, floor, floor, value < floor))
+        if key in spec.get("max", {}):
+            ceiling = float(spec["max"][key])
+            findings.append(Finding(set_name, key, "max", value, ceiling, ceiling, value > ceiling))
+        before = (baseline_set or {}).get("values", {}).get(key)
+        if before is None or key not in tolerance:
+            continue
+        allowed = _worst_allowed(key, before, tolerance[key])
+        worse = value > allowed if METRIC_BY_KEY[key].better == "lower" else value < allowed
+        findings.append(Finding(set_name, key, "baseline", value, before, allowed, worse))
+    return findings
+
+
+def _worst_allowed(key: str, before: float, tolerance) -> float:
+    lower_is_better = METRIC_BY_KEY[key].better == "lower"
+    if isinstance(tolerance, dict):
+        ratio = float(tolerance["ratio"])
+        return before * ratio if lower_is_better else before / ratio
+    return before + float(tolerance) if lower_is_better else before - float(tolerance)
+
+
+def write_baseline(path: Path, results: dict[str, dict], config: dict) -> None:
+    """results: set name -> {"fingerprint", "questions", "values"}."""
+    data = {"config": config, "sets": results}
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

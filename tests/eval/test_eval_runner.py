@@ -1,0 +1,90 @@
+"""`qa eval` end to end: real gold sets, real index, real model. The committed gate must pass (CI's
+regression check), a deliberately worse configuration must fail it, and bad input must be named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.goldfile import squad_available
+from qa.cli import main as qa_main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def eval_home(tmp_path_factory) -> Path:
+    """One eval home for the module: each set is indexed once, later runs reuse it (incremental)."""
+    return tmp_path_factory.mktemp("eval-home")
+
+
+def qa_eval(capsys, *args: str) -> tuple[int, str, str]:
+    code = qa_main(["eval", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.slow
+def test_seed_set_passes_the_committed_gate(qa_home, eval_home, tmp_path, capsys):
+    code, out, err = qa_eval(capsys, "--no-squad", "--home", str(eval_home), "--report", str(tmp_path / "r"))
+    assert code == 0, err
+    assert "retrieval recall@5" in out and "seed" in out
+    for name in ("report.md", "report.json", "metrics.png", "latency.png"):
+        assert (tmp_path / "r" / name).stat().st_size > 0
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert data["passed"] and len(data["sets"]["seed"]["outcomes"]) == 47
+    assert data["sets"]["seed"]["baseline"] is not None, "the committed baseline must cover the seed set"
+    assert "## Failing questions: seed" in (tmp_path / "r" / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_squad_a_sample_passes_the_committed_gate(qa_home, eval_home, tmp_path, capsys):
+    if not squad_available():
+        pytest.skip(
+            "SQuAD-A regression check skipped: ../shared/data/squad/ is not beside the project folder"
+        )
+    code, out, err = qa_eval(capsys, "--squad", "--home", str(eval_home), "--report", str(tmp_path / "r"))
+    assert code == 0, err
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    squad = data["sets"]["squad-a"]
+    assert (squad["metrics"]["answerable"], squad["metrics"]["unanswerable"]) == (100, 50)
+    assert squad["baseline"] is not None, "the committed baseline must cover the SQuAD-A sample"
+
+
+@pytest.mark.slow
+def test_worse_configuration_fails_the_gate_and_names_the_metric(qa_home, eval_home, tmp_path, capsys):
+    baseline = tmp_path / "baseline.json"
+    common = ["--no-squad", "--home", str(eval_home), "--baseline", str(baseline)]
+    code, _, err = qa_eval(capsys, *common, "--update-baseline", "--report", str(tmp_path / "good"))
+    assert code == 0, err
+    assert json.loads(baseline.read_text())["sets"]["seed"]["values"]["recall_at_k"] >= 0.95
+
+    code, out, err = qa_eval(capsys, *common, "--top-k", "1", "--report", str(tmp_path / "worse"))
+    assert code == 1
+    assert "FAIL seed: retrieval recall@5 fell from" in err  # against the baseline, with the drop
+    assert "FAIL seed: retrieval recall@5 = " in err and "below the threshold 0.950" in err
+    assert "eval: FAILED" in err
+    failures = json.loads((tmp_path / "worse" / "report.json").read_text())["failures"]
+    assert any(
+        f["set_name"] == "seed" and f["metric"] == "recall_at_k" and f["kind"] == "baseline" for f in failures
+    )
+
+
+def test_malformed_gold_file_fails_before_indexing(qa_home, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "Q?", "answers": [], "answerable": false}\n{"id": "b", oops}\n')
+    code, _, err = qa_eval(capsys, "--gold", str(bad), "--home", str(tmp_path / "h"))
+    assert code == 1
+    assert f"error: {bad}:2: not valid JSON" in err
+    assert not (tmp_path / "h").exists()  # nothing was indexed
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        qa_main(["eval", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--gold", "--docs", "--model", "--limit", "--report", "--top-k", "--update-baseline"):
+        assert option in out
