@@ -7,6 +7,7 @@ next run redoes every pending source (upserts are idempotent; stale ids of a sou
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Callable, Iterable
@@ -140,12 +141,15 @@ def _run(
 
 
 def _reason(error: Exception) -> str:
+    """A person's reason for a failed file."""
     if isinstance(error, LoadError):
         return str(error)
     if isinstance(error, FileNotFoundError):
         return "file vanished before it could be read"
     if isinstance(error, PermissionError):
         return "permission denied: the file is not readable"
+    if isinstance(error, OSError) and error.errno == errno.ELOOP:
+        return "symlink loop: the link never reaches a file"
     if isinstance(error, OSError):
         return f"cannot read the file: {error.strerror or error}"
     return str(error)
@@ -251,7 +255,7 @@ def _walk(root: Path, found: dict[str, _Candidate], report: IndexReport) -> None
                     stack.append(path)
                     continue
             except OSError as e:
-                report.failed.append({"source": str(path), "reason": f"cannot open: {e.strerror or e}"})
+                report.failed.append({"source": str(path), "reason": _reason(e)})
                 continue
             _add_file(path, found, report, explicit=False)
 
@@ -266,14 +270,11 @@ def _add_file(path: Path, found: dict[str, _Candidate], report: IndexReport, exp
     try:
         st = path.stat()
     except FileNotFoundError:
-        reason = (
-            "symlink loop or broken link" if path.is_symlink() else "file vanished before it could be read"
-        )
+        reason = "broken symlink" if path.is_symlink() else "file vanished before it could be read"
         report.failed.append({"source": source, "reason": reason})
         return
     except OSError as e:
-        reason = "symlink loop" if e.errno == 40 else f"cannot read the file: {e.strerror or e}"
-        report.failed.append({"source": source, "reason": reason})
+        report.failed.append({"source": source, "reason": _reason(e)})
         return
     if not path.is_file():
         report.failed.append({"source": source, "reason": "not a regular file"})

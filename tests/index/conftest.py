@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,7 @@ import urllib.request
 import uuid
 
 import pytest
-from index_support import VENV_BIN
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from index_support import VENV_BIN, free_port
 
 
 def _wait_ready(url: str, process: subprocess.Popen, seconds: float = 90.0) -> None:
