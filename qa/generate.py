@@ -118,11 +118,19 @@ class LLMAnswerer:
     def _call(self, messages: list[dict], stream: bool):
         litellm = _litellm()
         s = self.settings
+        api_key = s.api_key
+        if (
+            not api_key
+            and s.api_base
+            and s.model.startswith("openai/")
+            and not os.environ.get("OPENAI_API_KEY")
+        ):
+            api_key = "none"  # local OpenAI-compatible servers (llama.cpp, vLLM, Ollama) need no key
         return litellm.completion(
             model=s.model,
             messages=messages,
-            api_base=s.api_base,
-            api_key=s.api_key,
+            api_base=s.api_base or None,
+            api_key=api_key,
             timeout=s.timeout,
             stream=stream,
             temperature=0,
@@ -159,6 +167,11 @@ class LLMAnswerer:
                 "string such as 'gpt-4o-mini', 'ollama/llama3.2' or 'openai/NAME' with QA_API_BASE, "
                 "or QA_MODEL=extractive."
             )
+        if _missing_key(e):
+            return ModelError(
+                f"{where} needs an API key and none is set: set QA_API_KEY (or the provider's own variable, "
+                "such as OPENAI_API_KEY)."
+            )
         if isinstance(e, openai.APITimeoutError) or status == 408:
             return ModelError(
                 f"{where} did not answer within {self.settings.timeout:g} s ({tries}): check that it is "
@@ -177,7 +190,9 @@ class LLMAnswerer:
                 "wait a little and try again."
             )
         if isinstance(e, litellm.ContextWindowExceededError):
-            return ModelError(f"{where} says the prompt is too long for it: lower QA_TOP_K.")
+            return ModelError(
+                f"{where} says the prompt is too long for it: shorten the question or lower QA_TOP_K."
+            )
         if isinstance(e, openai.APIConnectionError) or "connection error" in text.lower():
             return ModelError(
                 f"{where} could not be reached ({tries}): check QA_API_BASE and that the server is running."
@@ -235,9 +250,16 @@ def _status(e: Exception) -> int | None:
     return status if isinstance(status, int) else None
 
 
+def _missing_key(e: Exception) -> bool:
+    text = str(e).lower()
+    return "missing credentials" in text or ("missing" in text and "api key" in text)
+
+
 def _retryable(e: Exception) -> bool:
     import openai
 
+    if _missing_key(e):  # reported as a 500 by litellm, but no retry will find a key
+        return False
     if isinstance(e, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
     status = _status(e)

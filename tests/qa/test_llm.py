@@ -3,9 +3,8 @@ the seed index with the real embedding model and real Chroma."""
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -218,25 +217,39 @@ def test_followup_question_is_condensed_by_the_model(llm, llm_settings):
     assert len(answer.citations) == 1 and "pausing and reviewing" in answer.citations[0].quote
 
 
-def test_cli_reports_bad_key_without_traceback(seed_index, llm, monkeypatch, tmp_path):
+def test_cli_reports_bad_key_without_traceback(seed_index, llm, monkeypatch, tmp_path, capsys):
+    from qa.cli import main
+
     llm.default = Status(401, "Incorrect API key provided")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
+    for name in [n for n in os.environ if n.startswith("QA_")]:
+        monkeypatch.delenv(name)
+    for name, value in {
         "QA_HOME": str(seed_index.home),
         "QA_API_BASE": llm.api_base,
         "QA_API_KEY": "wrong",
-        "HF_HUB_OFFLINE": "1",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", QUESTION, "--model", "openai/test-model"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert result.returncode == 1, result.stderr
-    assert "rejected the API key (401)" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no .env
+    code = main(["ask", QUESTION, "--model", "openai/test-model"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith("error: The model 'openai/test-model' at http://127.0.0.1:")
+    assert "rejected the API key (401): check QA_API_KEY." in err
+    assert "Traceback" not in out + err and "litellm" not in out + err  # no debug banners either
+
+
+def test_local_server_needs_no_key_but_hosted_models_say_which_key(llm, llm_settings, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    passage = Passage(1, "a.txt", "a#0", 0, 26, "Mike Waltz is the adviser.", 1.0)
+    llm.script(Reply("Mike Waltz is the adviser [1]."))
+    keyless = llm_settings.with_overrides(api_key="")  # "" is kept: an unset QA_API_KEY
+    answer = LLMAnswerer(keyless).complete(QUESTION, [passage], [])
+    assert answer.text == "Mike Waltz is the adviser [1]." and len(llm.requests) == 1
+
+    hosted = keyless.with_overrides(model="gpt-4o-mini", api_base="")
+    with pytest.raises(ModelError, match="needs an API key and none is set: set QA_API_KEY"):
+        LLMAnswerer(hosted, RetryPolicy(backoff=0.01)).complete(QUESTION, [passage], [])
+    unknown = keyless.with_overrides(model="no-such-provider-model")
+    with pytest.raises(ModelError, match="litellm does not know which provider.*QA_MODEL=extractive"):
+        LLMAnswerer(unknown).complete(QUESTION, [passage], [])
+    assert len(llm.requests) == 1  # neither reached a server
