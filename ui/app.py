@@ -21,7 +21,7 @@ from qa.errors import ConfigError, NothingIndexedError, QAError
 from qa.settings import Settings
 from ui import render
 from ui.render import Turn
-from ui.uploads import is_upload, save_uploads, uploads_dir
+from ui.uploads import is_upload, save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,11 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
     """The Gradio Blocks app (not launched). `serve` launches it; tests and other servers may mount it."""
     settings = (settings or qa.load_settings()).with_overrides(collection=collection)
     # Gradio stores uploads in its cache before our handler copies them: keep that cache under QA_HOME too.
-    os.environ["GRADIO_TEMP_DIR"] = str(uploads_dir(settings.home, ".incoming"))
+    os.environ["GRADIO_TEMP_DIR"] = str(Path(settings.home) / "gradio-cache")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    def ask(question, turns, collection, model, top_k):
+    def chat_turn(question, turns, collection, model, top_k):
         question = (question or "").strip()
         turns = list(turns or [])
         if not question:
@@ -71,10 +71,10 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             turn.error = f"Unexpected error ({type(e).__name__}: {e}). See the server log; you can ask again."
         yield render.conversation_html(turns), render.sources_html(turns), turns, ""
 
-    def clear():
+    def clear_chat():
         return render.conversation_html([]), render.sources_html([]), []
 
-    def documents(collection):
+    def list_documents(collection):
         try:
             items = qa.sources(collection or None, settings=settings)
         except QAError as e:
@@ -84,10 +84,10 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             choices=[(render.source_name(i.source), i.source) for i in items], value=None
         )
 
-    def upload(files, collection, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+    def upload_files(files, collection, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
         s = settings.with_overrides(collection=collection or None)
         if not files:
-            return gr.skip(), *documents(collection), None
+            return gr.skip(), *list_documents(collection), None
         progress(0, desc="Saving uploads")
         saved, refused = save_uploads(files, s.home, s.collection, int(s.max_file_mb * 1_000_000))
         _discard(files)
@@ -104,19 +104,19 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                 parts.insert(0, render.index_report_html(report))
             except QAError as e:
                 parts.insert(0, render.error_html(str(e)))
-        return "".join(parts), *documents(collection), None
+        return "".join(parts), *list_documents(collection), None
 
-    def remove(source, collection):
+    def remove_document(source, collection):
         if not source:
-            return render.error_html("Choose a document to remove."), *documents(collection)
+            return render.error_html("Choose a document to remove."), *list_documents(collection)
         try:
             removed = qa.remove([source], collection or None, settings=settings)
         except QAError as e:
-            return render.error_html(str(e)), *documents(collection)
+            return render.error_html(str(e)), *list_documents(collection)
         if is_upload(source, settings.home):
             Path(source).unlink(missing_ok=True)  # our own copy of an upload
         message = f"Removed {render.source_name(source)}." if removed else "Nothing was removed."
-        return f'<div class="qa-summary">{render.esc(message)}</div>', *documents(collection)
+        return f'<div class="qa-summary">{render.esc(message)}</div>', *list_documents(collection)
 
     def ask_api(
         question: str, collection: str = "", model: str = "", top_k: int = 0, history: list | None = None
@@ -170,8 +170,8 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                         scale=5,
                         autofocus=True,
                     )
-                    ask_button = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=1)
-                    clear_button = gr.Button("New chat", elem_id="qa-clear", scale=1)
+                    ask_button = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=1, min_width=80)
+                    clear_button = gr.Button("New chat", elem_id="qa-clear", scale=1, min_width=80)
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(
@@ -188,6 +188,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                     file_count="multiple",
                     file_types=UPLOAD_TYPES,
                     elem_id="qa-upload",
+                    height=150,
                 )
                 upload_status = gr.HTML("", elem_id="qa-upload-status", css_template=render.CSS)
                 docs = gr.HTML("", elem_id="qa-docs", css_template=render.CSS)
@@ -206,25 +207,30 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                     1, 20, value=settings.top_k, step=1, label="Passages (top_k)", elem_id="qa-top-k"
                 )
 
+        # The stable API first, so that its names are never taken by the page's own events.
+        gr.api(ask_api, api_name="ask")
+        gr.api(sources_api, api_name="sources")
         gr.on(
             [question.submit, ask_button.click],
-            ask,
+            chat_turn,
             [question, turns, collection_box, model, top_k],
             [chat, sources, turns, question],
             **private,
         )
-        clear_button.click(clear, None, [chat, sources, turns], **private)
-        files.upload(upload, [files, collection_box], [upload_status, docs, to_remove, files], **private)
-        remove_button.click(remove, [to_remove, collection_box], [upload_status, docs, to_remove], **private)
+        clear_button.click(clear_chat, None, [chat, sources, turns], **private)
+        files.upload(
+            upload_files, [files, collection_box], [upload_status, docs, to_remove, files], **private
+        )
+        remove_button.click(
+            remove_document, [to_remove, collection_box], [upload_status, docs, to_remove], **private
+        )
         gr.on(
             [app.load, collection_box.submit, collection_box.blur],
-            documents,
+            list_documents,
             [collection_box],
             [docs, to_remove],
             **private,
         )
-        gr.api(ask_api, api_name="ask")
-        gr.api(sources_api, api_name="sources")
     return app
 
 

@@ -214,8 +214,8 @@ CSS = """
 .qa-passage mark { background: #fff1a8; padding: 0 1px; }
 .qa-note { color: #666; }
 .qa-failed { color: #8c1d18; }
-.qa-docs { width: 100%; border-collapse: collapse; font-size: 0.9em; }
-.qa-docs td, .qa-docs th { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; }
+.qa-docs { width: 100%; border-collapse: collapse; font-size: 0.9em; border: none !important; }
+.qa-docs td, .qa-docs th { border: none; border-bottom: 1px solid #e5e5e5; padding: 4px 6px; text-align: left; }
 """
 
 # Footnote clicks: open the passage's group in the sources panel, mark it and scroll to it.

@@ -68,6 +68,7 @@ def test_upload_a_file_and_ask_about_it(page, ui_home):
     assert "broken.txt" in status and "UTF-8" in status  # the bad file, by name, with its reason
     assert "harbour_notes.txt" in page.inner_text("#qa-docs")
     assert (ui_home / "uploads" / "uploaded" / "harbour_notes.txt").is_file()
+    assert (ui_home / "gradio-cache").is_dir()  # Gradio's own upload cache stays under QA_HOME too
     reply = ask(page, "Who rebuilt the Vellmar harbour?")
     assert "Brandt" in reply.inner_text()
     assert reply.locator("a.qa-cite").count() >= 1
@@ -118,3 +119,23 @@ def test_question_on_an_empty_collection_says_how_to_index_and_the_app_goes_on(p
     use_collection(page, "default")
     reply = ask(page, SEED_QUESTION)
     assert "Waltz" in reply.inner_text()
+
+
+def test_remove_an_uploaded_document(page, ui_home):
+    use_collection(page, "removable")
+    assert "1 added" in upload(
+        page,
+        [
+            {
+                "name": "gone_soon.txt",
+                "mimeType": "text/plain",
+                "buffer": b"Quokkas live on Rottnest Island.\n",
+            }
+        ],
+    )
+    page.click("#qa-remove-choice input")
+    page.get_by_role("option", name="gone_soon.txt").click()
+    page.click("#qa-remove")
+    page.wait_for_selector("#qa-upload-status :text('Removed gone_soon.txt')")
+    assert "Nothing indexed" in page.inner_text("#qa-docs")
+    assert not (ui_home / "uploads" / "removable" / "gone_soon.txt").exists()
