@@ -253,3 +253,29 @@ def test_local_server_needs_no_key_but_hosted_models_say_which_key(llm, llm_sett
     with pytest.raises(ModelError, match="litellm does not know which provider.*QA_MODEL=extractive"):
         LLMAnswerer(unknown).complete(QUESTION, [passage], [])
     assert len(llm.requests) == 1  # neither reached a server
+
+
+def test_failed_condense_falls_back_to_retrieval_context(llm, llm_settings):
+    llm.script(
+        Status(500),  # the rewrite fails once: no retry, the retrieval-side fallback is used instead
+        Reply(
+            lambda request: (
+                f"They were pausing and reviewing [{_passage_id(request.prompt_text, 'pausing')}]."
+            )
+        ),
+    )
+    answer = qa.ask("And what did he say about it?", history=[(QUESTION, WALTZ)], settings=llm_settings)
+    assert len(llm.requests) == 2
+    assert "Waltz" in answer.standalone_question  # the earlier turn's words were searched with the question
+    assert not answer.refused and len(answer.citations) == 1
+
+
+def test_prompt_keeps_recent_history_within_its_share():
+    passage = Passage(1, "a.txt", "a#0", 0, 26, "Mike Waltz is the adviser.", 1.0)
+    history = [(f"Question {i}?", ("answer words " * 300) + f"[{i}]") for i in range(10)]
+    prompt = build_prompt("And then?", [passage], history, window=4000, answer_reserve=500)
+    turns = prompt.messages[1:-1]
+    assert turns and len(turns) < 20
+    assert turns[-2]["content"] == "Question 9?"  # the most recent turns are the ones kept
+    assert all("[" not in m["content"] for m in turns)  # old markers referred to other passages
+    assert prompt.passages == [passage] and prompt.tokens <= prompt.budget
