@@ -25,7 +25,7 @@ from ui.uploads import is_upload, save_uploads
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TYPES = [".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"]
+UPLOAD_TYPES = [".txt", ".text", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -64,11 +64,8 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
         except NothingIndexedError as e:
             turn.error = str(e)
             turn.hints = ["Or upload files under Documents, below, and ask again."]
-        except QAError as e:
-            turn.error = str(e)
-        except Exception as e:  # shown in the page and logged; the app keeps working
-            log.exception("unexpected error while answering")
-            turn.error = f"Unexpected error ({type(e).__name__}: {e}). See the server log; you can ask again."
+        except Exception as e:
+            turn.error = error_message(e)
         yield render.conversation_html(turns), render.sources_html(turns), turns, ""
 
     def clear_chat():
@@ -77,8 +74,8 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
     def list_documents(collection):
         try:
             items = qa.sources(collection or None, settings=settings)
-        except QAError as e:
-            return render.error_html(str(e)), gr.update(choices=[], value=None)
+        except Exception as e:
+            return render.error_html(error_message(e)), gr.update(choices=[], value=None)
         name = collection or settings.collection
         return render.documents_html(items, name), gr.update(
             choices=[(render.source_name(i.source), i.source) for i in items], value=None
@@ -102,8 +99,8 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             try:
                 report = qa.index(saved, progress=step, settings=s)
                 parts.insert(0, render.index_report_html(report))
-            except QAError as e:
-                parts.insert(0, render.error_html(str(e)))
+            except Exception as e:
+                parts.insert(0, render.error_html(error_message(e)))
         return "".join(parts), *list_documents(collection), None
 
     def remove_document(source, collection):
@@ -111,8 +108,8 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             return render.error_html("Choose a document to remove."), *list_documents(collection)
         try:
             removed = qa.remove([source], collection or None, settings=settings)
-        except QAError as e:
-            return render.error_html(str(e)), *list_documents(collection)
+        except Exception as e:
+            return render.error_html(error_message(e)), *list_documents(collection)
         if is_upload(source, settings.home):
             Path(source).unlink(missing_ok=True)  # our own copy of an upload
         message = f"Removed {render.source_name(source)}." if removed else "Nothing was removed."
@@ -232,6 +229,14 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             **private,
         )
     return app
+
+
+def error_message(e: Exception) -> str:
+    """What the page shows for an error: QAError messages as they are; anything else is logged too."""
+    if isinstance(e, QAError):
+        return str(e)
+    log.error("unexpected error in the UI", exc_info=e)
+    return f"Unexpected error ({type(e).__name__}: {e}). See the server log; the app keeps working."
 
 
 def _discard(files) -> None:

@@ -32,10 +32,19 @@ def ui_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ui_url(ui_home, tmp_path_factory):
+def llm():
+    """A scripted OpenAI-compatible server on 127.0.0.1: the app reaches it as model openai/test-model."""
+    from llm_server import LLMServer
+
+    with LLMServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def ui_url(ui_home, llm, tmp_path_factory):
     """The app serving the indexed seeds (collection 'default'). Tests that write use their own collection."""
     log = tmp_path_factory.mktemp("ui-log") / "qa-ui.log"
-    with running_app(ui_home, log) as url:
+    with running_app(ui_home, log, QA_API_BASE=llm.api_base, QA_API_KEY="test", QA_TIMEOUT="10") as url:
         yield url
 
 

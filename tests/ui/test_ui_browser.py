@@ -139,3 +139,24 @@ def test_remove_an_uploaded_document(page, ui_home):
     page.wait_for_selector("#qa-upload-status :text('Removed gone_soon.txt')")
     assert "Nothing indexed" in page.inner_text("#qa-docs")
     assert not (ui_home / "uploads" / "removable" / "gone_soon.txt").exists()
+
+
+def test_the_model_setting_is_used_and_model_errors_show_in_the_page(page, llm):
+    from llm_server import Reply, Status
+
+    model = page.locator("#qa-model textarea, #qa-model input").first
+    model.fill("openai/test-model")
+    llm.script(Reply("Mike Waltz is the national security adviser. [1]"))
+    reply = ask(page, SEED_QUESTION)
+    assert "Waltz" in reply.inner_text()
+    assert "answered by openai/test-model" in reply.inner_text()
+    llm.default = Status(401, "Incorrect API key")
+    try:
+        reply = ask(page, "Who leads the talks in Brussels?")
+    finally:
+        llm.default = Reply("The documents do not say.")
+    assert "qa-error" in reply.get_attribute("class")
+    assert "API key" in reply.inner_text()
+    # The page goes on: back to the built-in answerer.
+    model.fill("extractive")
+    assert "Waltz" in ask(page, SEED_QUESTION).inner_text()
