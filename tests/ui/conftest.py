@@ -44,7 +44,8 @@ def llm():
 def ui_url(ui_home, llm, tmp_path_factory):
     """The app serving the indexed seeds (collection 'default'). Tests that write use their own collection."""
     log = tmp_path_factory.mktemp("ui-log") / "qa-ui.log"
-    with running_app(ui_home, log, QA_API_BASE=llm.api_base, QA_API_KEY="test", QA_TIMEOUT="10") as url:
+    env = {"QA_API_BASE": llm.api_base, "QA_API_KEY": "test", "QA_TIMEOUT": "10", "QA_MAX_FILE_MB": "1"}
+    with running_app(ui_home, log, **env) as url:
         yield url
 
 

@@ -160,3 +160,13 @@ def test_the_model_setting_is_used_and_model_errors_show_in_the_page(page, llm):
     # The page goes on: back to the built-in answerer.
     model.fill("extractive")
     assert "Waltz" in ask(page, SEED_QUESTION).inner_text()
+
+
+def test_an_upload_over_the_size_limit_is_refused(page, ui_home):
+    use_collection(page, "too-big")  # the test server runs with QA_MAX_FILE_MB=1
+    page.set_input_files(
+        "#qa-upload input[type=file]",
+        files=[{"name": "big.txt", "mimeType": "text/plain", "buffer": b"word " * 300_000}],
+    )
+    page.wait_for_selector("text=exceed the maximum allowed size")
+    assert not (ui_home / "uploads" / "too-big").exists()

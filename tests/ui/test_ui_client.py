@@ -63,3 +63,21 @@ def test_login_when_qa_ui_auth_is_set(ui_home, tmp_path):
             client(url, auth=("alice", "wrong"))
         items = client(url, auth=("alice", "s3cret")).predict(api_name="/sources")
         assert items
+
+
+def test_the_app_listens_on_loopback_only(ui_url):
+    import socket
+    from urllib.parse import urlsplit
+
+    port = urlsplit(ui_url).port
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 9))  # UDP: picks the outgoing interface, sends nothing
+            address = s.getsockname()[0]
+        except OSError:
+            address = ""
+    if not address or address.startswith("127."):
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    with socket.socket() as s, pytest.raises(OSError):
+        s.settimeout(3)
+        s.connect((address, port))
