@@ -43,11 +43,18 @@ def test_clicking_a_citation_shows_its_passage(page):
     )
 
 
-def test_follow_up_question_uses_the_chat(page):
+def test_follow_up_question_sends_the_chat_history(page, llm):
+    from llm_server import Reply
+
+    page.locator("#qa-model textarea, #qa-model input").first.fill("openai/test-model")
+    llm.script(Reply("Mike Waltz is the national security adviser. [1]"))
     ask(page, SEED_QUESTION)
+    seen = len(llm.requests)
     reply = ask(page, "What did he say about the relationship?")
     assert page.locator("#qa-chat .qa-user").count() == 2
     assert "qa-error" not in reply.get_attribute("class")
+    later = [r.prompt_text for r in llm.requests[seen:]]
+    assert later and any(SEED_QUESTION in text and "Mike Waltz is the national" in text for text in later)
 
 
 def test_upload_a_file_and_ask_about_it(page, ui_home):
