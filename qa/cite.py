@@ -3,6 +3,7 @@ in the prompt whose text supports the sentence, and build the `Citation`s. Never
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ _MARKER = re.compile(
 _GAP = re.compile(r"[\s,;]*")  # what may separate markers of one cluster
 _WORD = re.compile(r"\w+")
 _MAX_RANGE = 20  # [1-3] expands; [1-99999] does not
+_MAX_PASSES = 5  # re-checks after removals (each can reveal a marker nested in the text)
 
 MIN_SUPPORT = 0.35  # share of a sentence's content words that the cited passage must contain
 STEM = 6  # words compare by their first letters, so "adviser"/"advise", "suspended"/"suspends" match
@@ -39,7 +41,7 @@ class CheckedText:
     dropped: list[str] = field(default_factory=list)  # "[9]": out of range or unsupported
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Cluster:
     start: int
     end: int
@@ -56,11 +58,24 @@ def check_citations(text: str, passages: list[Passage], min_support: float = MIN
         text = str(text or "")
     checked = _check_once(text, passages, min_support)
     # Removing a marker can make a new one ("[1[9]]" -> "[1]"): check again until nothing changes.
-    while checked.text != text and _MARKER.search(checked.text):
+    for _ in range(_MAX_PASSES):
+        if checked.text == text or not _MARKER.search(checked.text):
+            return checked
         text = checked.text
         again = _check_once(text, passages, min_support)
         again.dropped[:0] = checked.dropped
         checked = again
+    # Pathological nesting: what still looks like an unchecked marker is written as "(n)" instead.
+    cited = {c.id for c in checked.citations}
+
+    def neutral(match: re.Match) -> str:
+        ids, raw = _numbers(match.group(1))
+        if set(ids) <= cited:
+            return match.group(0)
+        checked.dropped.extend(raw)
+        return f"({match.group(0)[1:-1]})"
+
+    checked.text = _MARKER.sub(neutral, checked.text)
     return checked
 
 
@@ -70,32 +85,34 @@ def _check_once(text: str, passages: list[Passage], min_support: float) -> Check
     # Sentences of the text with the markers blanked out, so that "said. [1]" stays with "said."
     plain = _blank(text, clusters)
     spans = sentence_spans(plain) or [(0, len(plain))]
+    starts = [s for s, _ in spans]
+    evidence: dict[int, _Evidence] = {}
 
     kept_by_cluster: list[list[int]] = []
     dropped: list[str] = []
     quote_for: dict[int, tuple[str, int, int]] = {}
-    order: list[int] = []
     for cluster in clusters:
-        claim_start, claim_end = _sentence_of(cluster, spans)
-        claim = plain[claim_start:claim_end]
-        kept: list[int] = []
+        claim_start, claim_end = spans[max(bisect.bisect_right(starts, cluster.start) - 1, 0)]
+        claim_terms = content_terms(plain[claim_start:claim_end])
+        kept: dict[int, None] = {}
         for number, raw in zip(cluster.ids, cluster.raw):
             passage = by_id.get(number)
-            support, quote = _support(claim, passage) if passage else (0.0, None)
-            if passage is None or support < min_support:
+            if passage is None:
                 dropped.append(raw)
                 continue
-            if number not in kept:
-                kept.append(number)
-            if number not in quote_for:
-                quote_for[number] = quote
-                order.append(number)
-        kept_by_cluster.append(kept)
+            if number not in evidence:
+                evidence[number] = _Evidence.of(passage)
+            support, quote = evidence[number].support(claim_terms)
+            if support < min_support:
+                dropped.append(raw)
+                continue
+            kept[number] = None
+            quote_for.setdefault(number, quote)
+        kept_by_cluster.append(list(kept))
 
     citations = [
         Citation.from_passage(by_id[n], quote=q, quote_start=qs, quote_end=qe)
-        for n in order
-        for q, qs, qe in [quote_for[n]]
+        for n, (q, qs, qe) in quote_for.items()  # in order of first appearance
     ]
     return CheckedText(_rewrite(text, clusters, kept_by_cluster), citations, dropped)
 
@@ -118,22 +135,34 @@ def content_terms(text: str) -> set[str]:
     }
 
 
-def _support(claim: str, passage: Passage) -> tuple[float, tuple[str, int, int]]:
-    """How much of the claim the passage contains, and the passage sentence that supports it best
-    (text, document start, document end)."""
-    claim_terms = content_terms(claim)
-    text = passage.text
-    best = (text, passage.start, passage.end)
-    if not claim_terms:  # nothing to check ("Yes."): the marker stands, quoted by the whole passage
-        return 1.0, best
-    support = len(claim_terms & content_terms(text)) / len(claim_terms)
-    best_score = -1.0
-    for s, e in sentence_spans(text):
-        score = len(claim_terms & content_terms(text[s:e]))
-        if score > best_score:
-            best_score = score
-            best = (text[s:e], passage.start + s, passage.start + e)
-    return support, best
+@dataclass(frozen=True)
+class _Evidence:
+    """A passage's words, whole and per sentence, computed once per check."""
+
+    passage: Passage
+    terms: set[str]
+    sentences: list[tuple[int, int, set[str]]]
+
+    @classmethod
+    def of(cls, passage: Passage) -> _Evidence:
+        text = passage.text
+        sentences = [(s, e, content_terms(text[s:e])) for s, e in sentence_spans(text)]
+        return cls(passage, content_terms(text), sentences)
+
+    def support(self, claim_terms: set[str]) -> tuple[float, tuple[str, int, int]]:
+        """How much of the claim the passage contains, and the passage sentence that supports it best
+        (text, document start, document end)."""
+        p = self.passage
+        best = (p.text, p.start, p.end)
+        if not claim_terms:  # nothing to check ("Yes."): the marker stands, quoted by the whole passage
+            return 1.0, best
+        best_score = -1
+        for s, e, terms in self.sentences:
+            score = len(claim_terms & terms)
+            if score > best_score:
+                best_score = score
+                best = (p.text[s:e], p.start + s, p.start + e)
+        return len(claim_terms & self.terms) / len(claim_terms), best
 
 
 def _clusters(text: str) -> list[_Cluster]:
@@ -141,9 +170,10 @@ def _clusters(text: str) -> list[_Cluster]:
     for match in _MARKER.finditer(text):
         ids, raw = _numbers(match.group(1))
         previous = clusters[-1] if clusters else None
-        gap = text[previous.end : match.start()] if previous else None
-        if previous and gap is not None and _GAP.fullmatch(gap):
-            clusters[-1] = _Cluster(previous.start, match.end(), previous.ids + ids, previous.raw + raw)
+        if previous and _GAP.fullmatch(text, previous.end, match.start()):
+            previous.ids.extend(ids)  # one cluster: "[1][2]", "[1], [2]"
+            previous.raw.extend(raw)
+            previous.end = match.end()
         else:
             clusters.append(_Cluster(match.start(), match.end(), ids, raw))
     return clusters
@@ -172,18 +202,6 @@ def _blank(text: str, clusters: list[_Cluster]) -> str:
     for c in clusters:
         chars[c.start : c.end] = " " * (c.end - c.start)
     return "".join(chars)
-
-
-def _sentence_of(cluster: _Cluster, spans: list[tuple[int, int]]) -> tuple[int, int]:
-    """The sentence a marker cluster belongs to: the last one that starts before it (a marker at the very
-    beginning belongs to the first sentence)."""
-    chosen = spans[0]
-    for span in spans:
-        if span[0] <= cluster.start:
-            chosen = span
-        else:
-            break
-    return chosen
 
 
 def _rewrite(text: str, clusters: list[_Cluster], kept: list[list[int]]) -> str:

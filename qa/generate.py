@@ -23,12 +23,14 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+LIVE_CHECK_CHARS = 3000  # streamed text is checked as it grows up to this size (short answers are far below)
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
 
 
 class LLMAnswerer:
-    """`stream()` yields the answer text as it is generated (markers already checked, sentence by sentence),
-    then the checked `Answer`. Errors after retries are `ModelError`s whose message says what to do."""
+    """`stream()` yields the answer text as it is generated (a citation marker only once it is checked),
+    then the checked `Answer`; `complete()` makes one plain call. Errors after retries are `ModelError`s
+    whose message says what to do."""
 
     def __init__(self, settings, retry: RetryPolicy = DEFAULT_RETRY):
         self.settings = settings
@@ -43,16 +45,20 @@ class LLMAnswerer:
             yield REFUSAL_TEXT
             yield Answer(question, REFUSAL_TEXT, True, [], [], self.name)
             return
-        raw = ""
+        parts: list[str] = []
+        size = 0
         shown = ""
         for piece in self._stream_text(prompt.messages):
-            raw += piece
+            parts.append(piece)
+            size += len(piece)
+            if size > LIVE_CHECK_CHARS:
+                continue  # a runaway answer: the rest is shown once complete, checked once
             # Show only text whose markers are complete and checked, so [9] never flashes on screen.
-            checked = _checked_prefix(raw, prompt.passages)
+            checked = _checked_prefix("".join(parts), prompt.passages)
             if checked.startswith(shown) and len(checked) > len(shown):
                 yield checked[len(shown) :]
                 shown = checked
-        answer = finish_answer(question, raw, prompt.passages, self.name)
+        answer = finish_answer(question, "".join(parts), prompt.passages, self.name)
         if answer.text.startswith(shown) and len(answer.text) > len(shown):
             yield answer.text[len(shown) :]
         yield answer
@@ -225,10 +231,16 @@ def _checked_prefix(raw: str, passages: list[Passage]) -> str:
     opening = raw.rfind("[")
     if opening > raw.rfind("]"):
         end = opening
-    else:
-        trailing = re.search(r"(?:\[[^\[\]]*\][\s,;]*)+$", raw)
-        if trailing:
-            end = trailing.start()
+    while True:  # step back over trailing bracket groups and what may separate them
+        i = end
+        while i > 0 and raw[i - 1] in " \t\r\n,;":
+            i -= 1
+        if i == 0 or raw[i - 1] != "]":
+            break
+        group_start = raw.rfind("[", 0, i - 1)
+        if group_start < 0 or raw.find("]", group_start, i - 1) >= 0:
+            break
+        end = group_start
     stable = raw[:end].rstrip()
     if "[" not in stable:
         return stable.strip()

@@ -153,3 +153,13 @@ def test_never_crashes_on_any_string(text):
 @given(st.lists(_PIECES, max_size=40).map("".join))
 def test_never_crashes_on_marker_soup(text):
     _check_invariants(text)
+
+
+def test_hostile_nesting_and_huge_answers_stay_consistent():
+    nested = "Waltz is the adviser " + "[1" * 40 + "[9]" + "]" * 40 + "."
+    _check_invariants(nested)
+    huge = "Mike Waltz is the adviser " + "[1][9], " * 20000 + "done."
+    checked = check_citations(huge, PASSAGES)
+    assert checked.text.startswith("Mike Waltz is the adviser [1]")
+    assert checked.dropped.count("[9]") == 20000
+    _check_invariants("[" * 5000 + "1" * 5000 + "]" * 5000)

@@ -279,3 +279,14 @@ def test_prompt_keeps_recent_history_within_its_share():
     assert turns[-2]["content"] == "Question 9?"  # the most recent turns are the ones kept
     assert all("[" not in m["content"] for m in turns)  # old markers referred to other passages
     assert prompt.passages == [passage] and prompt.tokens <= prompt.budget
+
+
+def test_long_streamed_answer_is_shown_whole_and_checked(llm, llm_settings):
+    passage = Passage(1, "a.txt", "a#0", 0, 26, "Mike Waltz is the adviser.", 1.0)
+    text = " ".join(f"Mike Waltz is the adviser number {i} [1][{i % 3 + 1}]." for i in range(150))
+    llm.script(Reply(text))
+    items = list(LLMAnswerer(llm_settings).stream(QUESTION, [passage], []))
+    answer = items[-1]
+    assert len(text) > 6000 and "".join(items[:-1]) == answer.text
+    assert "[2]" not in answer.text and "[3]" not in answer.text
+    assert answer.dropped_markers.count("[2]") == 50 and [c.id for c in answer.citations] == [1]
