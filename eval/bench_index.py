@@ -44,7 +44,8 @@ def run_ours(corpus: Path, home: Path) -> dict:
     from qa.settings import Settings
 
     settings = Settings(home=home)
-    get_embedder(settings.embed_model).embed_documents(["warm up"])  # load the model outside the timing
+    embedder = get_embedder(settings.embed_model)
+    embedder.embed_documents(["warm up"])  # load the model outside the timing
 
     started = time.perf_counter()
     first = run_index([corpus], settings)
@@ -63,6 +64,7 @@ def run_ours(corpus: Path, home: Path) -> dict:
         catalog.close()
     tokens = sum(c.tokens for c in chunks)
     return {
+        "embedder": f"{embedder.name} ({getattr(embedder, 'backend', 'torch')} backend)",
         "files": len(first.added),
         "failed": len(first.failed),
         "chunks": len(chunks),
@@ -125,7 +127,8 @@ def table(result: dict) -> str:
         (f"naive: Chroma + SentenceTransformerEmbeddingFunction (batch {naive['batch']})", naive["seconds"], ours["chunks"], naive["chunks_per_s"], naive["tokens_per_s"], ""),
     ]  # fmt: skip
     lines = [
-        f"Corpus: {result['corpus']} — {ours['files']} files, {ours['chunks']} chunks, {ours['tokens']} tokens",
+        f"Corpus: {result['corpus']} — {ours['files']} files, {ours['chunks']} chunks, {ours['tokens']} tokens; "
+        f"ours embeds with {ours['embedder']}, {result['cpu_count']} CPUs",
         "",
         "| run | seconds | chunks written | chunks/s | tokens/s | note |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
