@@ -2,7 +2,9 @@
 
 Crash safety: a source is marked 'pending' in the catalog before Chroma is touched and 'done' in the same
 transaction that swaps its catalog chunks. A run killed anywhere leaves the previous chunks searchable, and the
-next run redoes every pending source (upserts are idempotent; stale ids of a source are deleted by query).
+next run redoes every pending source (upserts are idempotent; stale ids of a source are deleted by query), and
+reconciles Chroma with the catalog: ids only Chroma has are deleted, sources with ids only the catalog has are
+indexed again (tests/index/test_kill.py kills runs with SIGKILL to check it).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def open_collection(settings) -> tuple[ChromaStore, Catalog]:
     if built_with and built_with != settings.embed_model:
         from qa.errors import EmbeddingModelMismatchError
 
+        catalog.close()
         raise EmbeddingModelMismatchError(settings.collection, built_with, settings.embed_model)
     return store, catalog
 
@@ -135,8 +138,6 @@ def _run(
     if broken:
         store.delete(store.ids_for_sources(broken))
         catalog.remove_sources(broken)
-    if catalog.get_meta("embed_model") is None and catalog.chunk_count():
-        catalog.set_meta("embed_model", settings.embed_model)
     _reconcile(store, catalog)
 
 
@@ -162,6 +163,8 @@ def _embedder(settings):
 
 
 def _write_batch(batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport) -> None:
+    if catalog.get_meta("embed_model") is None:  # before the first vector is written, killed or not
+        catalog.set_meta("embed_model", embedder.name)
     catalog.mark_pending((c.source, digest, c.size, c.mtime_ns) for c, digest, _ in batch)
     chunks = [ch for _, _, chs in batch for ch in chs]
     # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
