@@ -5,26 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 
 import pytest
-from index_support import VENV_BIN, free_port
-
-
-def _wait_ready(url: str, process: subprocess.Popen, seconds: float = 90.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"`chroma run` exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"`chroma run` did not answer at {url} within {seconds:.0f} s")
+from index_support import VENV_BIN, free_port, wait_for_chroma
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +29,7 @@ def chroma_server(tmp_path_factory) -> str:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process)
+        wait_for_chroma(url, process)
         yield url
     finally:
         process.terminate()

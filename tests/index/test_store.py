@@ -3,11 +3,12 @@ and two indexing runs on one collection."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
 import pytest
-from index_support import free_port, run_qa
+from index_support import VENV_BIN, free_port, run_qa, wait_for_chroma
 
 import qa
 from index.lock import IndexLock
@@ -112,3 +113,37 @@ def test_second_run_waits_for_the_first(qa_home, tmp_path):
     timer.join()
     assert waited >= 0.9
     assert report.added == [str(folder / "good.txt")]
+
+
+@pytest.mark.server
+def test_server_that_goes_away_between_runs(qa_home, tmp_path, monkeypatch):
+    """A server that was reachable and then stops: the next call says the URL and what to check, no traceback."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "srv"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_chroma(url, server)
+        monkeypatch.setenv("QA_CHROMA_URL", url)
+        folder = _docs(tmp_path)
+        assert qa.index([folder]).added == [str(folder / "good.txt")]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    (folder / "more.txt").write_text("The lighthouse was painted red in 2020.\n", encoding="utf-8")
+    with pytest.raises(StoreUnavailableError, match=url):
+        qa.index([folder])
+    with pytest.raises(StoreUnavailableError, match=url):
+        qa.ask("Who inspects the pier?")
