@@ -103,12 +103,20 @@ def _run(
     total = len(candidates)
     max_bytes = int(settings.max_file_mb * 1_000_000)
     broken: list[str] = []  # indexed before, unreadable now: their old chunks go
-    for done, cand in enumerate(candidates, start=1):
-        progress(cand.source, done, total)
+    finished = 0  # files fully handled (a batched file counts once its batch is written)
+
+    def advance(source: str, files: int = 1) -> None:
+        nonlocal finished
+        finished += files
+        progress(source, finished, total)
+
+    progress("", 0, total)
+    for cand in candidates:
         previous = known.get(cand.source)
         current = previous is not None and previous.state == "done" and cand.source not in redo
         if current and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns):
             report.unchanged.append(cand.source)
+            advance(cand.source)
             continue
         try:
             check_size(cand.size, max_bytes)  # before hashing: a huge file costs no reading at all
@@ -116,6 +124,7 @@ def _run(
             if current and previous.hash == digest:
                 catalog.touch(cand.source, cand.size, cand.mtime_ns)
                 report.unchanged.append(cand.source)
+                advance(cand.source)
                 continue
             doc = load(cand.path, max_bytes)
             chunks = chunk_document(doc, chunking)
@@ -125,16 +134,19 @@ def _run(
                 broken.append(cand.source)
                 reason += "; its earlier chunks were removed from the index"
             report.failed.append({"source": cand.source, "reason": reason})
+            advance(cand.source)
             continue
         batch.append((cand, digest, chunks))
         batch_chunks += len(chunks)
         if batch_chunks >= BATCH_CHUNKS:
             embedder = embedder or _embedder(settings)
             _write_batch(batch, known, store, catalog, embedder, report)
+            advance(cand.source, len(batch))
             batch, batch_chunks = [], 0
     if batch:
         embedder = embedder or _embedder(settings)
         _write_batch(batch, known, store, catalog, embedder, report)
+        advance(batch[-1][0].source, len(batch))
     if broken:
         store.delete(store.ids_for_sources(broken))
         catalog.remove_sources(broken)

@@ -136,3 +136,14 @@ def test_progress_bar_on_a_terminal(qa_home, tmp_path):
     assert process.returncode == 0
     assert "2/2" in terminal and "file" in terminal and "\r" in terminal  # a tqdm bar, redrawn in place
     assert "indexing: " not in terminal  # not the plain lines
+
+
+def test_progress_counts_files_as_they_are_finished(qa_home, tmp_path):
+    import qa
+
+    folder = _folder(tmp_path)
+    seen: list[tuple[int, int]] = []
+    qa.index([folder], progress=lambda source, done, total: seen.append((done, total)))
+    assert seen[0] == (0, 3)
+    assert seen[-1] == (3, 3)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
