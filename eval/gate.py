@@ -32,10 +32,11 @@ class Finding:
     limit: float  # the threshold, or the baseline value
     allowed: float  # the worst value that still passes
     failed: bool
+    label: str = ""  # the metric's name for people ("retrieval recall@5")
 
     @property
     def message(self) -> str:
-        label = METRIC_BY_KEY[self.metric].label
+        label = self.label or METRIC_BY_KEY[self.metric].label
         by = abs(self.value - self.allowed)
         if self.kind == "min":
             return f"{self.set_name}: {label} = {_fmt(self.value)} is below the threshold {_fmt(self.limit)} (by {_fmt(by)})"
@@ -95,26 +96,29 @@ def fingerprint(question_ids: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(question_ids)).encode()).hexdigest()[:16]
 
 
-def check(set_name: str, metrics: SetMetrics, thresholds: dict, baseline_set: dict | None) -> list[Finding]:
-    """All comparisons of one set's metrics (baseline_set None: no comparable baseline)."""
+def check(
+    set_name: str, metrics: SetMetrics, thresholds: dict, baseline_set: dict | None, k: int = 5
+) -> list[Finding]:
+    """All comparisons of one set's metrics (baseline_set None: no comparable baseline); k of recall@k."""
     spec = thresholds.get("sets", {}).get(set_name, {})
     tolerance = thresholds.get("tolerance", {}) | spec.get("tolerance", {})
     findings = []
     for key, value in metrics.values.items():
         if value is None:
             continue
+        label = f"retrieval recall@{k}" if key == "recall_at_k" else METRIC_BY_KEY[key].label
         if key in spec.get("min", {}):
             floor = float(spec["min"][key])
-            findings.append(Finding(set_name, key, "min", value, floor, floor, value < floor))
+            findings.append(Finding(set_name, key, "min", value, floor, floor, value < floor, label))
         if key in spec.get("max", {}):
             ceiling = float(spec["max"][key])
-            findings.append(Finding(set_name, key, "max", value, ceiling, ceiling, value > ceiling))
+            findings.append(Finding(set_name, key, "max", value, ceiling, ceiling, value > ceiling, label))
         before = (baseline_set or {}).get("values", {}).get(key)
         if before is None or key not in tolerance:
             continue
         allowed = _worst_allowed(key, before, tolerance[key])
         worse = value > allowed if METRIC_BY_KEY[key].better == "lower" else value < allowed
-        findings.append(Finding(set_name, key, "baseline", value, before, allowed, worse))
+        findings.append(Finding(set_name, key, "baseline", value, before, allowed, worse, label))
     return findings
 
 
@@ -127,6 +131,8 @@ def _worst_allowed(key: str, before: float, tolerance) -> float:
 
 
 def write_baseline(path: Path, results: dict[str, dict], config: dict) -> None:
-    """results: set name -> {"fingerprint", "questions", "values"}."""
-    data = {"config": config, "sets": results}
+    """results: set name -> {"fingerprint", "questions", "values"}. Sets not in this run keep their entry."""
+    for entry in results.values():
+        entry["values"] = {k: v if v is None else round(v, 4) for k, v in entry["values"].items()}
+    data = {"config": config, "sets": load_baseline(path).get("sets", {}) | results}
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

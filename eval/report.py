@@ -75,7 +75,7 @@ def write(folder: Path, results, findings, config: dict) -> None:
     (folder / "report.json").write_text(
         json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    plots = _plots(folder, results, k)
+    plots = _plots(folder, results, findings, k)
     (folder / "report.md").write_text(_markdown(results, findings, config, plots, k), encoding="utf-8")
 
 
@@ -124,11 +124,11 @@ def _set_table(r, findings, k: int) -> list[str]:
         notes = []
         for f in checks.get(metric.key, []):
             what = {"min": f"≥ {f.limit:g}", "max": f"≤ {f.limit:g}"}.get(
-                f.kind, f"worst {fmt(metric.key, f.allowed)}"
+                f.kind, f"vs baseline: worst allowed {fmt(metric.key, f.allowed)}"
             )
             notes.append(("**FAIL** " if f.failed else "ok ") + what)
         lines.append(
-            f"| {_label(metric.key, k)}{' (' + metric.unit + ')' if metric.unit else ''} | {fmt(metric.key, value)} | "
+            f"| {_label(metric.key, k)}{' (ms)' if metric.unit == 'ms' else ''} | {fmt(metric.key, value)} | "
             f"{m.counts.get(metric.key, '')} | {fmt(metric.key, before)} | {_delta(metric.key, value, r.baseline)} | "
             f"{', '.join(notes)} |"
         )
@@ -166,8 +166,8 @@ def _cell(text: str, n: int = 120) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _plots(folder: Path, results, k: int) -> list[str]:
-    """metrics.png (each fraction against the baseline) and latency.png (the distribution per set)."""
+def _plots(folder: Path, results, findings, k: int) -> list[str]:
+    """metrics.png (each fraction against the baseline, thresholds as red ticks) and latency.png."""
     try:
         import matplotlib
 
@@ -188,6 +188,22 @@ def _plots(folder: Path, results, k: int) -> list[str]:
             [y - 0.2 for y in ys], [b or 0.0 for b in before], height=0.4, color="#bbbbbb", label="baseline"
         )
         ax.set_xlim(0, 1.05)
+        limits = [
+            (i, f.limit)
+            for f in findings
+            if f.set_name == r.name and f.kind != "baseline"
+            for i, m in enumerate(fractions)
+            if m.key == f.metric
+        ]
+        if limits:
+            ax.scatter(
+                [x for _, x in limits],
+                [y for y, _ in limits],
+                marker="|",
+                s=300,
+                color="#d62728",
+                label="threshold",
+            )
         ax.set_title(r.name)
         ax.invert_yaxis()
     axes[0][0].set_yticks(range(len(fractions)), [_label(m.key, k) for m in fractions])

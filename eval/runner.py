@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         before = baseline.get("sets", {}).get(r.name)
         r.baseline = before if before and before.get("fingerprint") == r.fingerprint else None
-        findings += gate.check(r.name, r.metrics, thresholds, r.baseline)
+        findings += gate.check(r.name, r.metrics, thresholds, r.baseline, args.recall_k)
 
     config = _config(settings, args)
     from eval import report

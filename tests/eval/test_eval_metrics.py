@@ -93,3 +93,11 @@ def test_committed_thresholds_and_baseline_load():
     spec = gate.load_thresholds()
     assert spec["sets"]["squad-a"]["min"]["recall_at_k"] == 0.95
     assert "sets" in gate.load_baseline()
+
+
+def test_update_baseline_keeps_sets_not_in_the_run(tmp_path):
+    path = tmp_path / "baseline.json"
+    gate.write_baseline(path, {"a": {"fingerprint": "1", "questions": 2, "values": {"mrr": 0.123456}}}, {})
+    gate.write_baseline(path, {"b": {"fingerprint": "2", "questions": 3, "values": {"mrr": 0.5}}}, {})
+    sets = gate.load_baseline(path)["sets"]
+    assert set(sets) == {"a", "b"} and sets["a"]["values"]["mrr"] == 0.1235

@@ -72,6 +72,17 @@ def test_worse_configuration_fails_the_gate_and_names_the_metric(qa_home, eval_h
     )
 
 
+@pytest.mark.slow
+def test_no_lexical_index_fails_against_the_committed_baseline(qa_home, eval_home, tmp_path, capsys):
+    if not squad_available():
+        pytest.skip("SQuAD-A gate check skipped: ../shared/data/squad/ is not beside the project folder")
+    code, _, err = qa_eval(
+        capsys, "--squad", "--no-lexical", "--home", str(eval_home), "--report", str(tmp_path)
+    )
+    assert code == 1
+    assert "FAIL squad-a: retrieval MRR fell from" in err  # dense-only ranks answer-bearing passages lower
+
+
 def test_malformed_gold_file_fails_before_indexing(qa_home, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "question": "Q?", "answers": [], "answerable": false}\n{"id": "b", oops}\n')
