@@ -124,3 +124,43 @@ def test_limit_samples_the_same_questions_every_time(tmp_path):
     assert len(first) == 5
     assert first == [q.id for q in load_gold_set(path, limit=5, seed=3).questions]
     assert first != [q.id for q in load_gold_set(path, limit=5, seed=4).questions]
+
+
+def test_squad_format_file_brings_its_documents(tmp_path):
+    squad = {
+        "data": [
+            {
+                "title": "Oxygen",
+                "paragraphs": [
+                    {
+                        "context": "Oxygen is a chemical element with symbol O.",
+                        "qas": [
+                            {
+                                "id": "s1",
+                                "question": "What is oxygen's symbol?",
+                                "answers": [{"text": "O", "answer_start": 41}],
+                            },
+                            {
+                                "id": "s2",
+                                "question": "Who sells oxygen?",
+                                "answers": [],
+                                "is_impossible": True,
+                            },
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "tiny-squad.json"
+    path.write_text(json.dumps(squad))
+    gold = load_gold_set(path, cache_dir=tmp_path / "cache")
+    assert [(q.id, q.answerable, q.answers) for q in gold.questions] == [
+        ("s1", True, ["O"]),
+        ("s2", False, []),
+    ]
+    (folder,) = gold.documents
+    assert (folder / "Oxygen.txt").read_text().startswith("Oxygen is a chemical element")
+    path.write_text('{"data": [{"title": "x"}]}')
+    with pytest.raises(EvalError, match="not a SQuAD-format file"):
+        load_gold_set(path, cache_dir=tmp_path / "cache")
