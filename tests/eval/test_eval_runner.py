@@ -4,6 +4,7 @@ regression check), a deliberately worse configuration must fail it, and bad inpu
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,43 @@ def test_help_lists_the_options(capsys):
     out = capsys.readouterr().out
     for option in ("--gold", "--docs", "--model", "--limit", "--report", "--top-k", "--update-baseline"):
         assert option in out
+
+
+def _first_sentence_of_passage_1(request) -> str:
+    """A stand-in LLM: answers with the first sentence of passage [1] of the prompt, cited."""
+    match = re.search(r'<document id="1"[^>]*>(.*?)</document>', request.prompt_text, re.S)
+    sentence = match.group(1).strip().split(". ")[0].rstrip(".") if match else "The documents do not say"
+    return f"{sentence}. [1]"
+
+
+@pytest.mark.slow
+def test_litellm_model_is_evaluated_through_the_same_runner(
+    qa_home, eval_home, tmp_path, capsys, monkeypatch
+):
+    from llm_server import LLMServer, Reply, Status
+
+    no_gate = tmp_path / "none.toml"
+    no_gate.write_text("")
+    with LLMServer(default=Reply(_first_sentence_of_passage_1)) as server:
+        monkeypatch.setenv("QA_API_BASE", server.api_base)
+        monkeypatch.setenv("QA_API_KEY", "test")
+        args = [
+            "--no-squad",
+            "--home",
+            str(eval_home),
+            "--model",
+            "openai/test-model",
+            "--thresholds",
+            str(no_gate),
+        ]
+        code, out, err = qa_eval(capsys, *args, "--report", str(tmp_path / "r"))
+        assert code == 0, err
+        assert len(server.requests) >= 47  # every question went to the model
+        data = json.loads((tmp_path / "r" / "report.json").read_text())
+        assert data["config"]["model"] == "openai/test-model"
+        assert data["sets"]["seed"]["metrics"]["values"]["recall_at_k"] == 1.0
+
+        server.script(*[Status(401, "bad key")] * 5)
+        code, _, err = qa_eval(capsys, *args, "--report", str(tmp_path / "r401"))
+        assert code == 1
+        assert err.count("error:") == 1 and "Traceback" not in err
