@@ -215,7 +215,9 @@ def _plots(folder: Path, results, findings, k: int) -> list[str]:
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for r in results:
         if r.name != "overall":
-            ax.hist([o.latency_ms for o in r.outcomes], bins=30, alpha=0.6, label=r.name)
+            p50, p95 = r.metrics.values["latency_p50_ms"], r.metrics.values["latency_p95_ms"]
+            label = f"{r.name} (p50 {p50:.0f} ms, p95 {p95:.0f} ms)"
+            ax.hist([o.latency_ms for o in r.outcomes], bins=30, alpha=0.6, label=label)
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
     ax.legend()
