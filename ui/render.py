@@ -72,7 +72,7 @@ def conversation_html(turns: Sequence[Turn]) -> str:
     for i, t in enumerate(turns):
         rows.append(f'<div class="qa-msg qa-user">{esc(t.question)}</div>')
         rows.append(_reply_html(t, i))
-    return f'<div class="qa-chat">{"".join(rows)}</div>'
+    return f'<div class="qa-chat" aria-live="polite">{"".join(rows)}</div>'
 
 
 def _reply_html(t: Turn, turn: int) -> str:
@@ -194,11 +194,13 @@ CSS = """
 .qa-chat { display: flex; flex-direction: column; gap: 10px; min-height: 320px; }
 .qa-empty { color: #666; padding: 12px; }
 .qa-msg { padding: 10px 14px; border-radius: 10px; white-space: pre-wrap; line-height: 1.5; max-width: 92%; }
-.qa-user { align-self: flex-end; background: #e8f0fe; }
-.qa-bot { align-self: flex-start; background: #f4f4f5; }
+.qa-user { align-self: flex-end; background: #e8f0fe; color: #111; }
+.qa-bot { align-self: flex-start; background: #f4f4f5; color: #111; }
 .qa-refusal { align-self: flex-start; background: #fff7e6; border: 1px dashed #d48806; color: #7c4a03; }
 .qa-error { align-self: flex-start; background: #fdecea; border: 1px solid #d93025; color: #8c1d18; }
 .qa-label { font-size: 0.75em; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }
+.qa-refusal .qa-label { color: #7c4a03; }
+.qa-error .qa-label, .qa-error .qa-hint { color: #8c1d18; }
 .qa-hint { margin-top: 6px; font-size: 0.9em; }
 .qa-model { font-size: 0.75em; color: #888; margin-top: 4px; }
 .qa-cite { text-decoration: none; font-weight: 600; color: #1a56db; cursor: pointer; padding: 0 1px; }
@@ -211,11 +213,12 @@ CSS = """
 .qa-name { font-weight: 600; }
 .qa-chars { color: #999; }
 .qa-passage { white-space: pre-wrap; font-size: 0.92em; line-height: 1.45; }
-.qa-passage mark { background: #fff1a8; padding: 0 1px; }
+.qa-passage mark { background: #fff1a8; color: #111; padding: 0 1px; }
 .qa-note { color: #666; }
 .qa-failed { color: #8c1d18; }
 .qa-docs { width: 100%; border-collapse: collapse; font-size: 0.9em; border: none !important; }
-.qa-docs td, .qa-docs th { border: none; border-bottom: 1px solid #e5e5e5; padding: 4px 6px; text-align: left; }
+.qa-docs tr { border: none !important; }
+.qa-docs td, .qa-docs th { border: none !important; border-bottom: 1px solid #e5e5e5 !important; padding: 4px 6px; text-align: left; }
 """
 
 # Footnote clicks: open the passage's group in the sources panel, mark it and scroll to it.
