@@ -1,9 +1,25 @@
-"""Embedding text with sentence-transformers; all-MiniLM-L6-v2 from its packaged offline copy by default."""
+"""Embedding text with all-MiniLM-L6-v2 (its packaged offline copy by default), on one of two backends:
+
+- `onnx` (the default): the model exported once to ONNX (cached, reused by every later process) and run with
+  ONNX Runtime and the fast `tokenizers` tokenizer. No torch import after the first export, so a cold `qa ask`
+  starts in a fraction of the time, and batches run about twice as fast on CPU.
+- `torch`: sentence-transformers, as the model's authors ship it.
+
+QA_EMBED_BACKEND=torch|onnx chooses. Both give the same vectors (cosine > 0.999), so an index built with one can be
+queried with the other; within a process every vector (documents, questions, answer sentences) comes from the one
+embedder that `get_embedder` returns. Models that the ONNX path does not cover (not a local folder, or not
+Transformer + mean pooling) use the torch backend.
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -11,6 +27,10 @@ import numpy as np
 from qa.errors import ConfigError
 
 _MINILM_NAMES = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
+BACKENDS = ("onnx", "torch")
+EXPORT_VERSION = "1"  # bump when the export recipe changes: old cached files are then ignored
+_RECENT_VECTORS = 8192  # question and sentence vectors kept between questions (~12 MB)
+_SMALL_CALL = 256  # calls up to this many texts are answering-time calls: they use the cache
 
 
 class Embedder(Protocol):
@@ -22,7 +42,9 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """Normalized embeddings, batched; texts are sorted by length so batches carry little padding."""
+    """Normalized embeddings, batched; sentence-transformers sorts texts by length so batches carry little padding."""
+
+    backend = "torch"
 
     def __init__(self, name: str, batch_size: int = 64):
         self.name = name
@@ -48,6 +70,100 @@ class SentenceTransformerEmbedder:
         return int(self._model.get_sentence_embedding_dimension())
 
 
+class OnnxEmbedder:
+    """The same model run by ONNX Runtime: mean pooling over real tokens, then L2 normalization.
+
+    Texts are tokenized in one call, sorted by token length and cut into batches with a token budget, so short
+    texts share big batches and long ones do not pad each other out."""
+
+    backend = "onnx"
+
+    def __init__(self, name: str, model_dir: Path, onnx_path: Path, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.name = name
+        self.max_length = _max_seq_length(model_dir)
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(self.max_length)
+        self._tokenizer.no_padding()  # we pad per batch, after sorting by length
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        # Idle threads sleep instead of spinning: on a shared machine spinning burns the cores other work needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # one session call at a time keeps the thread pool from oversubscribing
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if len(texts) > _SMALL_CALL:  # indexing: every text is new, a cache would only churn
+            return self._embed(texts)
+        # Answering: the question again, overlapping chunks share sentences, passages recur across
+        # questions; embed each distinct text once and keep recent vectors.
+        with self._lock:
+            vectors = {t: self._recent[t] for t in texts if t in self._recent}
+            for t in vectors:
+                self._recent.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            fresh = self._embed(missing)
+            fresh.flags.writeable = False
+            with self._lock:
+                for t, v in zip(missing, fresh):
+                    vectors[t] = self._recent[t] = v
+                while len(self._recent) > _RECENT_VECTORS:
+                    self._recent.popitem(last=False)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, t in enumerate(texts):
+            out[row] = vectors[t]
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._recent.clear()
+
+    def _embed(self, texts: list[str], token_budget: int = 8192, max_batch: int = 128) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        i = 0
+        while i < len(order):
+            # Longest text of the batch is its last (sorted); grow the batch while it fits the token budget.
+            j = i + 1
+            while j < len(order) and j - i < max_batch and (j - i + 1) * lengths[order[j]] <= token_budget:
+                j += 1
+            idx = order[i:j]
+            out[idx] = self._run([encodings[k] for k in idx], int(lengths[order[j - 1]]))
+            i = j
+        return out
+
+    def _run(self, encodings, width: int) -> np.ndarray:
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        with self._lock:
+            hidden = self._session.run(None, feeds)[0]
+        summed = np.einsum("bsd,bs->bd", hidden, mask.astype(np.float32))
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
 def resolve_model_path(name: str) -> str:
     """A model name or path; the MiniLM names resolve to the packaged copy when it is installed."""
     if name in _MINILM_NAMES:
@@ -60,13 +176,111 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+def embed_backend() -> str:
+    backend = (os.environ.get("QA_EMBED_BACKEND") or "onnx").strip().lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"QA_EMBED_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    return backend
+
+
+def cache_dir() -> Path:
+    """Where exported models live: QA_CACHE_DIR, else the user's cache folder (shared by every QA_HOME)."""
+    explicit = os.environ.get("QA_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qa"
+
+
+def onnx_supported(model_dir: Path) -> bool:
+    """A local sentence-transformers folder whose pipeline is Transformer, mean Pooling (and Normalize)."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text())
+        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k not in ("Normalize",) for k in kinds[2:]):
+        return False
+    others = [
+        k
+        for k, v in pooling.items()
+        if k.startswith("pooling_mode_") and v and k != "pooling_mode_mean_tokens"
+    ]
+    return (
+        bool(pooling.get("pooling_mode_mean_tokens"))
+        and not others
+        and (model_dir / "tokenizer.json").is_file()
+    )
+
+
+def onnx_model_path(model_dir: Path) -> Path:
+    """The cached export of a model folder; its name changes when the weights or the recipe change."""
+    weights = model_dir / "model.safetensors"
+    if not weights.exists():
+        weights = model_dir / "pytorch_model.bin"
+    st = weights.stat()
+    key = hashlib.sha256(f"{model_dir.resolve()}|{st.st_size}|{st.st_mtime_ns}|{EXPORT_VERSION}".encode())
+    return cache_dir() / "onnx" / f"{model_dir.name}-{key.hexdigest()[:16]}" / "model.onnx"
+
+
+def export_onnx(model_dir: Path, target: Path) -> Path:
+    """Export the transformer of a sentence-transformers folder to ONNX once; later calls reuse the file.
+
+    Needs torch and transformers (only here). The file appears atomically, so concurrent processes are safe."""
+    if target.is_file():
+        return target
+    import torch
+    from transformers import AutoModel
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Eager attention: the exported graph takes the mask as data (no shortcut traced for an all-ones mask).
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)
+    mask = (ids != 0).long()
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    import warnings
+
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Hidden(model),
+            (ids, mask, torch.zeros_like(ids)),
+            str(partial),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(partial, target)
+    return target
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    try:
+        return int(json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        return 256
+
+
 @functools.lru_cache(maxsize=2)
 def _load_model(name: str):
     path = resolve_model_path(name)
-    if os.path.isdir(path):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local copy: never ask the hub
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "Loading weights" bar on every start
+    _offline_if_local(path)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -81,7 +295,39 @@ def _load_model(name: str):
         ) from None
 
 
-@functools.lru_cache(maxsize=2)
-def get_embedder(name: str) -> Embedder:
-    """One embedder per model per process: loading takes seconds, so it is kept between questions."""
+def _offline_if_local(path: str) -> None:
+    if os.path.isdir(path):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local copy: never ask the hub
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "Loading weights" bar on every start
+
+
+def _onnx_embedder(name: str) -> OnnxEmbedder | None:
+    model_dir = Path(resolve_model_path(name))
+    if not model_dir.is_dir() or not onnx_supported(model_dir):
+        return None
+    _offline_if_local(str(model_dir))
+    target = onnx_model_path(model_dir)
+    try:
+        export_onnx(model_dir, target)
+    except OSError as e:
+        raise ConfigError(
+            f"Cannot write the ONNX export of '{name}' to {target.parent}: {e}. Set QA_CACHE_DIR to a writable "
+            "folder, or QA_EMBED_BACKEND=torch."
+        ) from None
+    threads = os.environ.get("QA_EMBED_THREADS")
+    return OnnxEmbedder(name, model_dir, target, int(threads) if threads else None)
+
+
+def get_embedder(name: str, backend: str | None = None) -> Embedder:
+    """One embedder per model (and backend) per process: loading takes time, so it is kept between questions."""
+    return _get_embedder(name, backend or embed_backend())
+
+
+@functools.lru_cache(maxsize=4)
+def _get_embedder(name: str, backend: str) -> Embedder:
+    if backend == "onnx":
+        embedder = _onnx_embedder(name)
+        if embedder is not None:
+            return embedder
     return SentenceTransformerEmbedder(name)
