@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "rest", nargs=argparse.REMAINDER, help="options of the evaluation runner (see `qa eval --help`)"
     )
+    p = sub.add_parser("bench", help="speed benchmark against the naive pipeline (see `qa bench --help`)")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval/bench.py")
     return parser
 
 
@@ -84,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["eval"]:  # the runner owns its options, `qa eval --help` included
         return _run(lambda: _eval(argv[1:]))
+    if argv[:1] == ["bench"]:  # eval/bench.py owns its options
+        from eval.bench import main as bench_main
+
+        return _run(lambda: bench_main(argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
