@@ -15,6 +15,9 @@ from qa.errors import LoadError
 
 # A .docx is a zip: refuse archives that would inflate past this (zip bombs).
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+# Its XML is parsed into a tree of ~20x its size: a few MB of zip can hold 190 MB of valid XML (4 GB of memory).
+# 25 MB of XML is some 10,000 pages of text.
+MAX_DOCX_XML = 25_000_000
 # HTML nested deeper than this is refused rather than walked.
 MAX_HTML_DEPTH = 500
 
@@ -127,7 +130,9 @@ def load_html(path: Path, max_bytes: int) -> Document:
     if b"\x00" in raw[:8192]:
         raise LoadError("binary data in an HTML file (NUL bytes)")
     try:
-        root = lxml.html.document_fromstring(raw)
+        # libxml2 silently drops everything below depth 255; huge_tree moves that to 2048, so the
+        # MAX_HTML_DEPTH check below sees deep documents and refuses them instead of losing their text.
+        root = lxml.html.document_fromstring(raw, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as e:
         raise LoadError(f"not parseable as HTML: {e}") from None
 
@@ -236,8 +241,14 @@ def load_docx(path: Path, max_bytes: int) -> Document:
     try:
         with zipfile.ZipFile(path) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
+            xml = sum(i.file_size for i in archive.infolist() if i.filename.endswith((".xml", ".rels")))
     except (zipfile.BadZipFile, OSError) as e:
         raise LoadError(f"not a valid .docx (zip) file: {e}") from None
+    if xml > MAX_DOCX_XML:
+        raise LoadError(
+            f"refusing .docx whose XML inflates to {xml / 1e6:.0f} MB (limit {MAX_DOCX_XML / 1e6:.0f} MB): "
+            "possibly a zip bomb; if it is a real document, split it or save it as PDF"
+        )
     if inflated > MAX_DOCX_UNCOMPRESSED:
         raise LoadError(
             f"refusing .docx that inflates to {inflated / 1e6:.0f} MB (limit {MAX_DOCX_UNCOMPRESSED / 1e6:.0f} MB): "
@@ -252,11 +263,17 @@ def load_docx(path: Path, max_bytes: int) -> Document:
     headings: list[tuple[int, str]] = []
     offset = 0
     title = (document.core_properties.title or "").strip()
+    # python-docx resolves `paragraph.style` by scanning every style, each time: cache it per style id,
+    # or a document of many short paragraphs takes minutes.
+    style_names: dict[str | None, str] = {}
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style_id = paragraph._p.style
+        if style_id not in style_names:
+            style_names[style_id] = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style = style_names[style_id]
         if parts:
             parts.append("\n\n")
             offset += 2

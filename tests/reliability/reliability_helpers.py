@@ -1,0 +1,283 @@
+"""Shared by the reliability tests: a generated corpus, `qa index` as a subprocess, and a consistency check.
+
+The consistency check is the definition of "nothing lost, nothing extra": the chunk ids in Chroma, the ids in the
+catalog (and its BM25 full-text index) and the ids recomputed from the files on disk are the same set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+QA = str(ROOT / ".venv" / "bin" / "qa") if (ROOT / ".venv" / "bin" / "qa").exists() else "qa"
+CHROMA = str(ROOT / ".venv" / "bin" / "chroma")
+
+_WORDS = [
+    "river",
+    "harbour",
+    "council",
+    "budget",
+    "engine",
+    "ferry",
+    "lantern",
+    "orchard",
+    "granite",
+    "violin",
+    "comet",
+    "archive",
+    "meadow",
+    "tariff",
+    "glacier",
+    "beacon",
+    "compass",
+    "saddle",
+    "quarry",
+    "falcon",
+    "ledger",
+    "mosaic",
+    "pylon",
+    "rudder",
+    "thistle",
+    "walnut",
+    "cobalt",
+    "prairie",
+    "sextant",
+    "tundra",
+    "vessel",
+    "zephyr",
+    "anchor",
+    "bramble",
+    "cinder",
+    "dune",
+    "ember",
+    "fjord",
+    "grove",
+    "hollow",
+    "inlet",
+    "jetty",
+    "kestrel",
+    "lagoon",
+    "marsh",
+    "nectar",
+    "osprey",
+    "pebble",
+    "quill",
+    "reef",
+    "spire",
+    "timber",
+    "umber",
+    "vale",
+    "willow",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(6, 18))]
+    words[0] = words[0].capitalize()
+    if rng.random() < 0.3:
+        words.insert(rng.randint(1, len(words) - 1), str(rng.randint(1, 9999)))
+    return " ".join(words) + rng.choice([".", ".", ".", "!", "?"])
+
+
+def document_text(rng: random.Random, paragraphs: int, markdown: bool) -> str:
+    parts = []
+    for p in range(paragraphs):
+        if markdown and p % 3 == 0:
+            parts.append(f"{'#' * rng.randint(1, 3)} {sentence(rng).rstrip('.!?')}")
+        parts.append(" ".join(sentence(rng) for _ in range(rng.randint(2, 7))))
+    return "\n\n".join(parts) + "\n"
+
+
+def write_corpus(folder: Path, files: int, seed: int, paragraphs: tuple[int, int] = (4, 12)) -> list[Path]:
+    """`files` .txt/.md files of generated prose under folder (two levels), reproducible from `seed`."""
+    rng = random.Random(seed)
+    written = []
+    for i in range(files):
+        sub = folder / f"part{i % 4}"
+        sub.mkdir(parents=True, exist_ok=True)
+        markdown = i % 3 == 0
+        path = sub / f"doc{i:04d}.{'md' if markdown else 'txt'}"
+        path.write_text(document_text(rng, rng.randint(*paragraphs), markdown), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def qa_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for a `qa` subprocess: a private QA_HOME, offline, no stray QA_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(
+        QA_HOME=str(home),
+        HF_HUB_OFFLINE="1",
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def start_index(folder: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """`qa index FOLDER --json` in its own process group, output captured."""
+    return subprocess.Popen(
+        [QA, "index", str(folder), "--json"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def run_index(folder: Path, env: dict[str, str], cwd: Path, timeout: float = 600) -> dict:
+    """A `qa index` run that must complete; returns its IndexReport as a dict."""
+    proc = subprocess.run(
+        [QA, "index", str(folder), "--json"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, f"qa index failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+    return json.loads(proc.stdout)
+
+
+@dataclass
+class CollectionState:
+    chroma_ids: list[str]
+    catalog_ids: list[str]
+    expected_ids: set[str]
+    fts_rows: int
+
+
+def expected_chunk_ids(folder: Path) -> tuple[set[str], dict[str, str]]:
+    """Chunk ids recomputed from the files as they are now (same loader, same chunker), and their texts."""
+    from index.chunk import chunk_document
+    from index.load import is_supported, load
+
+    ids: set[str] = set()
+    texts: dict[str, str] = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or not is_supported(path) or any(p.startswith(".") for p in path.parts):
+            continue
+        for chunk in chunk_document(load(path.resolve())):
+            assert chunk.id not in ids, f"chunker produced a duplicate id in {path}"
+            ids.add(chunk.id)
+            texts[chunk.id] = chunk.text
+    return ids, texts
+
+
+def chroma_contents(home: Path, collection: str = "default", chroma_url: str | None = None) -> dict:
+    """Ids, documents and sources in the Chroma collection, read in a fresh process (no cached client)."""
+    script = (
+        "import json, sys\n"
+        "from qa.settings import Settings\n"
+        "from index.store import ChromaStore\n"
+        "from pathlib import Path\n"
+        "s = Settings(home=Path(sys.argv[1]), collection=sys.argv[2], chroma_url=sys.argv[3] or None)\n"
+        "store = ChromaStore(s.collection, s.home, s.chroma_url, s.embed_model)\n"
+        "ids, docs, sources = [], [], []\n"
+        "if store.exists():\n"
+        "    col = store.collection(create=False)\n"
+        "    offset = 0\n"
+        "    while True:\n"
+        "        got = col.get(include=['documents', 'metadatas'], limit=5000, offset=offset)\n"
+        "        ids += got['ids']; docs += got['documents']\n"
+        "        sources += [m['source'] for m in got['metadatas']]\n"
+        "        if len(got['ids']) < 5000: break\n"
+        "        offset += 5000\n"
+        "print(json.dumps({'ids': ids, 'documents': docs, 'sources': sources}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(home), collection, chroma_url or ""],
+        env=qa_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def catalog_path(home: Path, collection: str = "default", chroma_url: str | None = None) -> Path:
+    from qa.settings import Settings
+
+    return Settings(home=home, collection=collection, chroma_url=chroma_url).collection_dir / "catalog.sqlite"
+
+
+def assert_consistent(
+    home: Path, folder: Path, collection: str = "default", chroma_url: str | None = None
+) -> CollectionState:
+    """Chroma ids == catalog ids == ids recomputed from the current files; no duplicates, no orphans,
+    the BM25 full-text index matches the catalog, every source is 'done'."""
+    expected, texts = expected_chunk_ids(folder)
+    chroma = chroma_contents(home, collection, chroma_url)
+    db = sqlite3.connect(f"file:{catalog_path(home, collection, chroma_url)}?mode=ro", uri=True)
+    try:
+        catalog_ids = [r[0] for r in db.execute("SELECT id FROM chunks")]
+        catalog_text = dict(db.execute("SELECT id, text FROM chunks"))
+        states = dict(db.execute("SELECT source, state FROM sources"))
+        per_source = dict(db.execute("SELECT source, chunks FROM sources"))
+        counted = dict(db.execute("SELECT source, count(*) FROM chunks GROUP BY source"))
+        # FTS5 checks its index against the chunks table (raises on any mismatch).
+        db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)")
+        fts_rows = db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+        fts_orphans = db.execute(
+            "SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)"
+        ).fetchone()[0]
+    finally:
+        db.close()
+
+    chroma_ids = chroma["ids"]
+    assert len(chroma_ids) == len(set(chroma_ids)), "duplicate ids in Chroma"
+    assert len(catalog_ids) == len(set(catalog_ids)), "duplicate ids in the catalog"
+    missing = expected - set(chroma_ids)
+    orphans = set(chroma_ids) - expected
+    assert not missing and not orphans, (
+        f"Chroma differs from the files: {len(missing)} chunks missing, {len(orphans)} orphans"
+    )
+    assert set(catalog_ids) == expected, (
+        f"catalog differs from the files: {len(expected - set(catalog_ids))} missing, "
+        f"{len(set(catalog_ids) - expected)} orphans"
+    )
+    assert fts_rows == len(catalog_ids) and fts_orphans == 0, "BM25 index out of step with the catalog"
+    for cid, text in zip(chroma_ids, chroma["documents"]):
+        assert text == texts[cid] == catalog_text[cid], f"chunk {cid}: text differs between stores"
+    assert set(states.values()) <= {"done"}, f"sources left unfinished: {states}"
+    assert per_source == {s: counted.get(s, 0) for s in per_source}, "sources.chunks differs from the chunks"
+    current = {str(p.resolve()) for p in folder.rglob("*") if p.is_file()}
+    assert set(chroma["sources"]) <= current and set(states) <= current, "a deleted file is still indexed"
+    return CollectionState(chroma_ids, catalog_ids, expected, fts_rows)
+
+
+def bm25_agrees_with_chroma(home: Path, state: CollectionState, samples: int = 20, seed: int = 0) -> None:
+    """For sampled chunks, a BM25 query on the chunk's own rarest words finds that chunk, and it is in Chroma."""
+    rng = random.Random(seed)
+    db = sqlite3.connect(f"file:{catalog_path(home)}?mode=ro", uri=True)
+    chroma = set(state.chroma_ids)
+    try:
+        for cid in rng.sample(sorted(state.catalog_ids), min(samples, len(state.catalog_ids))):
+            (text,) = db.execute("SELECT text FROM chunks WHERE id=?", (cid,)).fetchone()
+            words = sorted(set(text.lower().replace(".", " ").split()), key=len, reverse=True)[:6]
+            match = " AND ".join(f'"{w.strip("!?,#")}"' for w in words if w.strip("!?,#"))
+            hits = [
+                r[0]
+                for r in db.execute(
+                    "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                    "WHERE chunks_fts MATCH ?",
+                    (match,),
+                )
+            ]
+            assert cid in hits, f"BM25 cannot find chunk {cid} by its own words"
+            assert set(hits) <= chroma, "BM25 returns chunks that Chroma does not hold"
+    finally:
+        db.close()
