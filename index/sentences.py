@@ -70,7 +70,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         piece_end = match.start()
         # "Mr. Trump", "U.S. forces", "3.5": not sentence ends.
         if "\n" not in match.group(0):
-            last = _LAST_WORD.search(text, cursor, match.end())
+            last = _LAST_WORD.search(text, cursor, match.start())
             word = last.group(1).lower() if last else ""
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                 continue

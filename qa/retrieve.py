@@ -1,4 +1,9 @@
-"""Hybrid retrieval: dense vectors from Chroma and BM25 from the catalog, fused by reciprocal rank."""
+"""Hybrid retrieval: dense vectors from Chroma and BM25 from the catalog, fused into one ranking.
+
+The default fusion adds the cosine similarity of a chunk to its BM25 score scaled by the best BM25 score of
+the question (so both lie in about 0..1). On SQuAD it beat reciprocal rank fusion, which throws the scores
+away; the table and the command that reproduces it are in eval/tune_retrieval.py.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,16 @@ from index.store import ChromaStore
 from qa.answer import Passage
 from qa.errors import NothingIndexedError
 
+FUSIONS = ("score", "rrf")
+
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    candidates: int = 30  # taken from each retriever before fusion
-    rrf_k: int = 60
+    candidates: int = 40  # taken from each retriever before fusion
+    fusion: str = "score"  # "score": cosine + weighted, max-scaled BM25; "rrf": reciprocal rank fusion
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 0.5
+    rrf_k: int = 60
     use_dense: bool = True
     use_lexical: bool = True
 
@@ -31,6 +39,8 @@ class Retriever:
     def __init__(self, settings, config: RetrievalConfig = DEFAULT_RETRIEVAL):
         from index.pipeline import open_collection
 
+        if config.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {config.fusion!r}")
         self.settings = settings
         self.config = config
         self.store: ChromaStore
@@ -42,43 +52,75 @@ class Retriever:
             raise NothingIndexedError(self.settings.collection)
         cfg = self.config
         n = max(cfg.candidates, top_k)
-        fused: dict[str, float] = {}
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
         chunks: dict[str, Chunk] = {}
         if cfg.use_dense:
             from index.embed import get_embedder
 
             query_vector = get_embedder(self.settings.embed_model).embed_query(question)
-            for rank, hit in enumerate(self.store.query(query_vector, n)):
-                fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank + 1)
+            dense = [(hit.chunk_id, hit.score) for hit in self.store.query(query_vector, n)]
         if cfg.use_lexical:
-            for rank, lex in enumerate(self.catalog.search(question, n)):
-                fused[lex.chunk.id] = fused.get(lex.chunk.id, 0.0) + cfg.lexical_weight / (
-                    cfg.rrf_k + rank + 1
-                )
-                chunks[lex.chunk.id] = lex.chunk
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)[:top_k]
-        missing = [i for i in ranked if i not in chunks]
-        chunks.update(self.catalog.chunks_by_id(missing))
-        passages = []
-        for chunk_id in ranked:
-            chunk = chunks.get(chunk_id)
-            if chunk is None:  # in Chroma but not (yet) in the catalog: a run in progress; skip it
-                continue
-            passages.append(
-                Passage(
-                    id=len(passages) + 1,
-                    source=chunk.source,
-                    chunk_id=chunk.id,
-                    start=chunk.start,
-                    end=chunk.end,
-                    text=chunk.text,
-                    score=round(fused[chunk_id], 6),
-                    title=chunk.title,
-                    heading=chunk.heading,
-                    page=chunk.page,
-                )
-            )
+            for hit in self.catalog.search(question, n):
+                lexical.append((hit.chunk.id, hit.score))
+                chunks[hit.chunk.id] = hit.chunk
+        fuse = _score_fusion if cfg.fusion == "score" else _rrf
+        fused = fuse(dense, lexical, cfg)
+        ranked = sorted(fused, key=lambda c: (-fused[c], c))  # ties broken by id: deterministic
+        passages: list[Passage] = []
+        for start in range(0, len(ranked), top_k):
+            window = ranked[start : start + top_k]
+            missing = [i for i in window if i not in chunks]
+            chunks.update(self.catalog.chunks_by_id(missing))
+            for chunk_id in window:
+                chunk = chunks.get(chunk_id)
+                if chunk is None:  # in Chroma but not (yet) in the catalog: a run in progress; skip it
+                    continue
+                passages.append(_passage(len(passages) + 1, chunk, fused[chunk_id]))
+                if len(passages) == top_k:
+                    return passages
         return passages
+
+
+def _score_fusion(
+    dense: list[tuple[str, float]], lexical: list[tuple[str, float]], cfg: RetrievalConfig
+) -> dict[str, float]:
+    """cosine + w * bm25 / best bm25. A chunk missing from the dense list gets the lowest cosine seen there
+    (it ranked below all of them), one missing from the BM25 list gets 0 (no query word, or ranked below)."""
+    fused: dict[str, float] = {}
+    floor = min((s for _, s in dense), default=0.0)
+    for chunk_id, s in dense:
+        fused[chunk_id] = cfg.dense_weight * s
+    top = max((s for _, s in lexical), default=0.0)
+    for chunk_id, s in lexical:
+        base = fused.get(chunk_id, cfg.dense_weight * floor if dense else 0.0)
+        fused[chunk_id] = base + (cfg.lexical_weight * s / top if top > 0 else 0.0)
+    return fused
+
+
+def _rrf(
+    dense: list[tuple[str, float]], lexical: list[tuple[str, float]], cfg: RetrievalConfig
+) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for weight, hits in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
+        for rank, (chunk_id, _) in enumerate(hits):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (cfg.rrf_k + rank + 1)
+    return fused
+
+
+def _passage(number: int, chunk: Chunk, score: float) -> Passage:
+    return Passage(
+        id=number,
+        source=chunk.source,
+        chunk_id=chunk.id,
+        start=chunk.start,
+        end=chunk.end,
+        text=chunk.text,
+        score=round(score, 6),
+        title=chunk.title,
+        heading=chunk.heading,
+        page=chunk.page,
+    )
 
 
 @functools.lru_cache(maxsize=8)
