@@ -3,7 +3,8 @@
 thresholds.toml holds, per set, floors (`[sets.NAME.min]`) and ceilings (`[sets.NAME.max]`), and how far a
 metric may get worse than the baseline before the run fails (`[tolerance]` for every set,
 `[sets.NAME.tolerance]` to override): a number is an absolute allowance in the metric's unit,
-`{ ratio = R }` allows R times the baseline (for timings, which depend on the machine).
+`{ ratio = R, at_least = A }` allows R times the baseline, and at least A units more (for timings, which
+depend on the machine and its load).
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ class Finding:
             return f"{self.set_name}: {label} = {_fmt(self.value)} is below the threshold {_fmt(self.limit)} (by {_fmt(by)})"
         if self.kind == "max":
             return f"{self.set_name}: {label} = {_fmt(self.value)} is above the threshold {_fmt(self.limit)} (by {_fmt(by)})"
+        moved = "rose" if METRIC_BY_KEY[self.metric].better == "lower" else "fell"
         return (
-            f"{self.set_name}: {label} fell from {_fmt(self.limit)} (baseline) to {_fmt(self.value)}: "
+            f"{self.set_name}: {label} {moved} from {_fmt(self.limit)} (baseline) to {_fmt(self.value)}: "
             f"{_fmt(self.value - self.limit, signed=True)}, beyond the tolerance (worst allowed {_fmt(self.allowed)}, "
             f"missed by {_fmt(by)})"
         )
@@ -124,9 +126,11 @@ def check(
 
 def _worst_allowed(key: str, before: float, tolerance) -> float:
     lower_is_better = METRIC_BY_KEY[key].better == "lower"
-    if isinstance(tolerance, dict):
-        ratio = float(tolerance["ratio"])
-        return before * ratio if lower_is_better else before / ratio
+    if isinstance(tolerance, dict):  # { ratio = R, at_least = A }: R times the baseline, and A units at least
+        ratio, at_least = float(tolerance["ratio"]), float(tolerance.get("at_least", 0))
+        if lower_is_better:
+            return max(before * ratio, before + at_least)
+        return min(before / ratio, before - at_least)
     return before + float(tolerance) if lower_is_better else before - float(tolerance)
 
 

@@ -101,3 +101,20 @@ def test_update_baseline_keeps_sets_not_in_the_run(tmp_path):
     gate.write_baseline(path, {"b": {"fingerprint": "2", "questions": 3, "values": {"mrr": 0.5}}}, {})
     sets = gate.load_baseline(path)["sets"]
     assert set(sets) == {"a", "b"} and sets["a"]["values"]["mrr"] == 0.1235
+
+
+def test_timing_tolerance_has_a_ratio_and_an_absolute_allowance(tmp_path):
+    from eval.metrics import SetMetrics
+
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text(
+        "[tolerance]\nlatency_p95_ms = { ratio = 2, at_least = 200 }\nfalse_refusal = 0.02\n"
+    )
+    spec = gate.load_thresholds(thresholds)
+    baseline = {"values": {"latency_p95_ms": 10.0, "false_refusal": 0.0}}
+    noisy = SetMetrics({"latency_p95_ms": 150.0, "false_refusal": 0.0}, 10, 10, 0)
+    assert not [f for f in gate.check("s", noisy, spec, baseline) if f.failed]  # 15x, but only 140 ms slower
+    slow = SetMetrics({"latency_p95_ms": 250.0, "false_refusal": 0.1}, 10, 10, 0)
+    messages = [f.message for f in gate.check("s", slow, spec, baseline) if f.failed]
+    assert len(messages) == 2
+    assert "s: answerable wrongly refused rose from 0.000 (baseline) to 0.100" in messages[1]
