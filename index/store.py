@@ -15,6 +15,7 @@ import numpy as np
 
 from index.document import Chunk
 from qa.errors import EmbeddingModelMismatchError, NothingIndexedError, StoreUnavailableError
+from qa.settings import storage_name
 
 EMBED_MODEL_KEY = "qa_embed_model"
 
@@ -63,9 +64,9 @@ def _client(chroma_url: str | None, path: str):
 
 
 def _collection_name(name: str) -> str:
-    """Chroma wants 3-512 characters of [a-zA-Z0-9._-], starting and ending alphanumeric."""
-    safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in name)
-    return f"qa-{safe}-c" if safe else "qa-default-c"
+    """Chroma wants 3-512 characters of [a-zA-Z0-9._-], starting and ending alphanumeric, no "..";
+    storage_name gives a distinct such name to every collection name."""
+    return f"qa-{storage_name(name)}-c"
 
 
 class ChromaStore:

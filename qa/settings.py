@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -42,11 +44,23 @@ class Settings:
     @property
     def collection_dir(self) -> Path:
         """Where this collection's local files (lexical index, manifest, lock) live."""
-        return self.home / "collections" / _safe_name(self.store_key) / _safe_name(self.collection)
+        return self.home / "collections" / _safe_name(self.store_key) / storage_name(self.collection)
 
     @property
     def store_key(self) -> str:
         return self.chroma_url or "embedded"
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+
+
+def storage_name(collection: str) -> str:
+    """The collection's name on disk and in Chroma: itself when plain ("default", "eval-seed-1"), else a
+    sanitized form plus a hash of the real name, so that "my docs" and "my-docs" never share storage."""
+    if len(collection) <= 200 and _PLAIN_NAME.fullmatch(collection):
+        return collection
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", collection).strip("_")[:100] or "c"
+    return f"{safe}-{hashlib.blake2b(collection.encode('utf-8', 'surrogatepass'), digest_size=4).hexdigest()}"
 
 
 def _safe_name(name: str) -> str:
