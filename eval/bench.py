@@ -16,10 +16,11 @@ What is measured on what (also written into the JSON and the table):
   (min(size, --throughput-chunks) chunks); the sample is the whole corpus when it is small enough.
 - Query latency: ours on an index of `size` chunks written by our own store and catalog code; the naive
   collection holds the same chunk texts and vectors (added with precomputed embeddings: only its query time is
-  measured there). Vectors of the original docs are real (our embedder; cached under the work folder). Replicated
-  copies get real vectors with --real-vectors; otherwise (the default, since embedding ~80k extra chunks takes
-  over an hour on a busy 2-core machine) the vector of the original chunk plus seeded noise (cosine ~0.9),
-  which keeps the index as large and as irregular as real data. Their text is real and fully indexed for BM25.
+  measured there). A chunk's vector is real (our embedder) when the vector cache under the work folder has it:
+  every chunk with --real-vectors, else those embedded by earlier runs. The others get a seeded-noise copy
+  (cosine ~0.9) of another chunk's real vector, which keeps the index as large and as irregular as real data
+  (embedding 100k chunks takes hours on a busy 2-core machine); the table says how many. All text is real and
+  fully indexed for BM25.
 """
 
 from __future__ import annotations
@@ -116,6 +117,14 @@ def varied(text: str, copy: int, key: str) -> str:
     return "\n".join(lines)
 
 
+def chunking_key() -> str:
+    """Changes with the chunking code: corpora sized in chunks and indexes are rebuilt when it changes."""
+    h = hashlib.sha1()
+    for name in ("chunk.py", "sentences.py", "load.py", "tokens.py"):
+        h.update((ROOT / "index" / name).read_bytes())
+    return h.hexdigest()[:10]
+
+
 def chunk_counts(base: Path, work: Path) -> dict[str, int]:
     """Chunks per original file (cached): the replicas are assumed to chunk alike when choosing files."""
     cache = work / "chunk_counts.json"
@@ -200,8 +209,11 @@ def _noisy(vector, seed: str):
     return v / np.linalg.norm(v)
 
 
-def build_query_index(corpus: Path, home: Path, work: Path, real_vectors: bool) -> dict:
-    """Our index of the corpus for query timing: our chunks, catalog and Chroma store; vectors from the cache."""
+def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors: bool) -> dict:
+    """Our index of the corpus for query timing, written by our own store and catalog code.
+
+    A chunk gets its real vector when the vector cache has it (with --real-vectors, every missing one is
+    embedded first); otherwise a seeded-noise copy of a real vector of another chunk, counted in the result."""
     import numpy as np
 
     from index.chunk import chunk_document
@@ -217,33 +229,24 @@ def build_query_index(corpus: Path, home: Path, work: Path, real_vectors: bool) 
     shutil.rmtree(home, ignore_errors=True)
     files = sorted(p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))
     by_file = {path: chunk_document(load(path, 50_000_000)) for path in files}
-    base = corpus.parent / "docs"
-    originals: dict[Path, list] = {}  # chunks of the original of each file, by its path under the corpus
-    for path in files:
-        rel = Path(*path.relative_to(corpus).parts[1:])
-        originals[path] = by_file[path] if path.relative_to(corpus).parts[0] == "copy0" else None
-        if originals[path] is None and not real_vectors:
-            originals[path] = chunk_document(load(base / rel, 50_000_000))
-    wanted = [
-        embedding_text(c) for path in files for c in (by_file[path] if real_vectors else originals[path])
-    ]
-    cache = VectorCache(work / "vectors")
-    if any(_key(t) not in cache.vectors for t in wanted):
-        cache.fill(wanted, get_embedder(MODEL))
+    cache = VectorCache(vectors_dir)
+    texts = [embedding_text(c) for chunks in by_file.values() for c in chunks]
+    # Real vectors for every chunk with --real-vectors, else at least for the first 1,000 (the 1k index).
+    cache.fill(texts if real_vectors else texts[:1000], get_embedder(MODEL))
+    pool = np.stack(list(cache.vectors.values()))
     store, catalog = open_collection(settings)
     synthetic = 0
     batch_files = []
     try:
         for n, (path, chunks) in enumerate(by_file.items(), start=1):
-            if real_vectors or path.relative_to(corpus).parts[0] == "copy0":
-                vectors = [cache.get(embedding_text(c)) for c in chunks]
-            else:
-                base_chunks = originals[path]
-                vectors = [
-                    _noisy(cache.get(embedding_text(base_chunks[c.ordinal % len(base_chunks)])), c.id)
-                    for c in chunks
-                ]
-                synthetic += len(chunks)
+            vectors = []
+            for c in chunks:
+                key = _key(embedding_text(c))
+                if key in cache.vectors:
+                    vectors.append(cache.vectors[key])
+                else:
+                    vectors.append(_noisy(pool[int(key[:8], 16) % len(pool)], c.id))
+                    synthetic += 1
             batch_files.append((path, chunks, vectors))
             if sum(len(c) for _, c, _ in batch_files) >= 2000 or n == len(by_file):
                 all_chunks = [c for _, chs, _ in batch_files for c in chs]
@@ -523,6 +526,13 @@ def wall(cmd: list[str], env: dict, runs: int) -> dict:
     return {"runs": runs, "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
 
 
+def _git_state() -> str:
+    """The commit, and the files changed on top of it (others may be editing the tree during a run)."""
+    run = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    dirty = [line[3:] for line in run("status", "--porcelain", "--untracked-files=no").splitlines()]
+    return run("rev-parse", "--short", "HEAD") + (f" + uncommitted: {', '.join(dirty)}" if dirty else "")
+
+
 def du_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
@@ -535,6 +545,9 @@ def bench(args) -> dict:
     env = {"QA_EMBED_BACKEND": args.backend, "QA_CACHE_DIR": str(work / "model-cache")}
     os.environ.update(env)
     base = extract(work)
+    vectors_dir = work / "vectors"  # keyed by text: shared by every chunking
+    work = work / f"chunking-{chunking_key()}"  # sized corpora and indexes of the current chunking
+    work.mkdir(exist_ok=True)
     counts = chunk_counts(base, work)
     questions = QUESTIONS[: args.questions]
     qa_bin = str(Path(PY).parent / "qa")
@@ -543,6 +556,7 @@ def bench(args) -> dict:
         "machine": {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()},
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "corpus_chunks_original": sum(counts.values()),
+        "code": _git_state(),
         "sizes": {},
     }
     # Start-up: the cost of every command, before any work.
@@ -575,12 +589,14 @@ def bench(args) -> dict:
                 print(f"  naive index: {row['index_naive']['chunks_per_s']:.1f} chunks/s", flush=True)
             measured[sample_size] = (row["index_ours"], row.get("index_naive", {}))
         home = work / f"q-ours-{size}{'-real' if args.real_vectors else ''}"
-        row["query_index"] = build_query_index(corpus, home, work, args.real_vectors)
+        row["query_index"] = build_query_index(corpus, home, vectors_dir, args.real_vectors)
         row["query_index"]["size_mb_ours"] = du_mb(home)
         row["query_ours"] = run_phase("ours_query", env, home=str(home), questions=questions)
         print(f"  ours ask p50 {row['query_ours']['ask']['p50_ms']:.0f} ms", flush=True)
         if "cold" not in skip:
-            row["cold_ask"] = wall([qa_bin, "ask", questions[0]], {**env, "QA_HOME": str(home)}, 3)
+            row["cold_ask"] = wall(
+                [qa_bin, "ask", questions[0]], {**env, "QA_HOME": str(home)}, args.cold_runs
+            )
         if "naive" not in skip:
             target = work / f"q-naive-{size}{'-real' if args.real_vectors else ''}"
             naive_query_collection(home, target, work)
@@ -597,7 +613,7 @@ def bench(args) -> dict:
                         json.dumps({"target": str(target), "question": questions[0]}),
                     ],
                     {},
-                    3,
+                    args.cold_runs,
                 )
         if "bm25" not in skip:
             n = args.bm25_questions if size < 50_000 else max(1, args.bm25_questions // 2)
@@ -717,8 +733,9 @@ def markdown(r: dict) -> str:
         qi = row.get("query_index", {})
         if qi.get("synthetic_vectors"):
             notes.append(
-                f"At {int(size):,} chunks, {qi['synthetic_vectors']:,} replicated chunks carry seeded-noise copies of "
-                "their original's vector (see eval/bench.py); their text is real."
+                f"At {int(size):,} chunks, {qi['synthetic_vectors']:,} chunks carry a seeded-noise copy (cosine ~0.9) "
+                "of another chunk's real vector instead of their own (not embedded, to save time; see eval/bench.py); "
+                "their text is real and indexed for BM25."
             )
         if row.get("index_ours") and row["index_ours"]["chunks"] < int(size) * 0.9:
             notes.append(
@@ -762,10 +779,22 @@ def plot(results: list[dict], target: Path) -> None:
                 "o--",
             ),
             (
+                f"qa.ask, question asked again p50 ({tag})",
+                sizes,
+                [_dig(x, ("query_ours", "ask_repeated", "p50_ms")) for x in rows],
+                "d:",
+            ),
+            (
                 f"hybrid retrieval p50 ({tag})",
                 sizes,
                 [_dig(x, ("query_ours", "retrieve", "p50_ms")) for x in rows],
                 "s-",
+            ),
+            (
+                f"hybrid retrieval p95 ({tag})",
+                sizes,
+                [_dig(x, ("query_ours", "retrieve", "p95_ms")) for x in rows],
+                "s--",
             ),
         ]
     r = results[-1]
@@ -862,12 +891,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--throughput-chunks", type=int, default=3000, help="indexing throughput sample (both pipelines)"
     )
+    parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes per cold-start figure")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {', '.join(SKIPPABLE)}")
     parser.add_argument(
         "--backend", default=os.environ.get("QA_EMBED_BACKEND", "onnx"), choices=["onnx", "torch"]
     )
     parser.add_argument("--backends", default="torch,onnx", help="recall mode: backends to compare")
-    parser.add_argument("--real-vectors", action="store_true", help="embed replicated copies for real (slow)")
+    parser.add_argument(
+        "--real-vectors", action="store_true", help="embed every chunk of the latency indexes (slow)"
+    )
     parser.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "qa-bench"))
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--plot", default=str(PLOT), help="the latency plot (PNG)")
