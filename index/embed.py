@@ -79,26 +79,48 @@ class OnnxEmbedder:
     backend = "onnx"
 
     def __init__(self, name: str, model_dir: Path, onnx_path: Path, threads: int | None = None):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.name = name
         self.max_length = _max_seq_length(model_dir)
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(self.max_length)
-        self._tokenizer.no_padding()  # we pad per batch, after sorting by length
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
-        # Idle threads sleep instead of spinning: on a shared machine spinning burns the cores other work needs.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self._input_names = {i.name for i in self._session.get_inputs()}
-        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
+        self.dimension = _hidden_size(model_dir)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # one session call at a time keeps the thread pool from oversubscribing
+        # The runtime loads in the background: a cold `qa ask` imports Chroma meanwhile (~1 s saved).
+        self._loaded: dict = {}
+        self._loader = threading.Thread(
+            target=self._load, args=(model_dir, onnx_path, threads), name="qa-embedder-load", daemon=True
+        )
+        self._loader.start()
+
+    def _load(self, model_dir: Path, onnx_path: Path, threads: int | None) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+            tokenizer.enable_truncation(self.max_length)
+            tokenizer.no_padding()  # we pad per batch, after sorting by length
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            if threads:
+                options.intra_op_num_threads = threads
+            # Idle threads sleep instead of spinning: on a shared machine spinning burns the cores others need.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.log_severity_level = 3
+            session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+            self._loaded.update(
+                tokenizer=tokenizer, session=session, inputs={i.name for i in session.get_inputs()}
+            )
+        except Exception as e:  # re-raised on first use, in the caller's thread
+            self._loaded["error"] = e
+
+    def _ready(self) -> dict:
+        self._loader.join()
+        if "error" in self._loaded:
+            e = self._loaded["error"]
+            raise ConfigError(
+                f"Cannot load the ONNX embedding model: {e}. Set QA_EMBED_BACKEND=torch."
+            ) from e
+        return self._loaded
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if len(texts) > _SMALL_CALL:  # indexing: every text is new, a cache would only churn
@@ -134,7 +156,7 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        encodings = self._ready()["tokenizer"].encode_batch(list(texts), add_special_tokens=True)
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(lengths, kind="stable")
         i = 0
@@ -155,10 +177,11 @@ class OnnxEmbedder:
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._input_names:
+        loaded = self._ready()
+        if "token_type_ids" in loaded["inputs"]:
             feeds["token_type_ids"] = np.zeros_like(ids)
         with self._lock:
-            hidden = self._session.run(None, feeds)[0]
+            hidden = loaded["session"].run(None, feeds)[0]
         summed = np.einsum("bsd,bs->bd", hidden, mask.astype(np.float32))
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -268,6 +291,13 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
         )
     os.replace(partial, target)
     return target
+
+
+def _hidden_size(model_dir: Path) -> int:
+    try:
+        return int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
+    except (OSError, ValueError, KeyError):
+        return 384
 
 
 def _max_seq_length(model_dir: Path) -> int:
