@@ -158,15 +158,20 @@ class CollectionState:
     fts_rows: int
 
 
-def expected_chunk_ids(folder: Path) -> tuple[set[str], dict[str, str]]:
+def _files(folders: Path | list[Path]) -> list[Path]:
+    folders = [folders] if isinstance(folders, Path) else folders
+    return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
+
+
+def expected_chunk_ids(folders: Path | list[Path]) -> tuple[set[str], dict[str, str]]:
     """Chunk ids recomputed from the files as they are now (same loader, same chunker), and their texts."""
     from index.chunk import chunk_document
     from index.load import is_supported, load
 
     ids: set[str] = set()
     texts: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or not is_supported(path) or any(p.startswith(".") for p in path.parts):
+    for path in _files(folders):
+        if not is_supported(path) or any(p.startswith(".") for p in path.parts):
             continue
         for chunk in chunk_document(load(path.resolve())):
             assert chunk.id not in ids, f"chunker produced a duplicate id in {path}"
@@ -215,13 +220,13 @@ def catalog_path(home: Path, collection: str = "default", chroma_url: str | None
 
 
 def assert_consistent(
-    home: Path, folder: Path, collection: str = "default", chroma_url: str | None = None
+    home: Path, folder: Path | list[Path], collection: str = "default", chroma_url: str | None = None
 ) -> CollectionState:
     """Chroma ids == catalog ids == ids recomputed from the current files; no duplicates, no orphans,
     the BM25 full-text index matches the catalog, every source is 'done'."""
     expected, texts = expected_chunk_ids(folder)
     chroma = chroma_contents(home, collection, chroma_url)
-    db = sqlite3.connect(f"file:{catalog_path(home, collection, chroma_url)}?mode=ro", uri=True)
+    db = sqlite3.connect(catalog_path(home, collection, chroma_url))  # read-write: FTS checks write
     try:
         catalog_ids = [r[0] for r in db.execute("SELECT id FROM chunks")]
         catalog_text = dict(db.execute("SELECT id, text FROM chunks"))
@@ -254,7 +259,7 @@ def assert_consistent(
         assert text == texts[cid] == catalog_text[cid], f"chunk {cid}: text differs between stores"
     assert set(states.values()) <= {"done"}, f"sources left unfinished: {states}"
     assert per_source == {s: counted.get(s, 0) for s in per_source}, "sources.chunks differs from the chunks"
-    current = {str(p.resolve()) for p in folder.rglob("*") if p.is_file()}
+    current = {str(p.resolve()) for p in _files(folder)}
     assert set(chroma["sources"]) <= current and set(states) <= current, "a deleted file is still indexed"
     return CollectionState(chroma_ids, catalog_ids, expected, fts_rows)
 
@@ -262,7 +267,7 @@ def assert_consistent(
 def bm25_agrees_with_chroma(home: Path, state: CollectionState, samples: int = 20, seed: int = 0) -> None:
     """For sampled chunks, a BM25 query on the chunk's own rarest words finds that chunk, and it is in Chroma."""
     rng = random.Random(seed)
-    db = sqlite3.connect(f"file:{catalog_path(home)}?mode=ro", uri=True)
+    db = sqlite3.connect(catalog_path(home))
     chroma = set(state.chroma_ids)
     try:
         for cid in rng.sample(sorted(state.catalog_ids), min(samples, len(state.catalog_ids))):
