@@ -28,7 +28,18 @@ from qa.answer import REFUSAL_TEXT, Answer, Citation, Passage
 from qa.followup import retrieval_fallback
 
 _WORD = re.compile(r"\w+")
-_NEGATION = re.compile(r"\b(not|never|no|none|nor|cannot|without)\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(not|never|no|none|nor|non|cannot|without)\b|n't\b", re.I)
+_NEGATING_PREFIXES = ("non", "un", "ab", "dis", "in", "im", "ir", "il")
+_OPPOSITES = dict(
+    pair
+    for a, b in [
+        ("least", "most"), ("less", "more"), ("fewer", "more"), ("different", "same"), ("open", "closed"),
+        ("first", "last"), ("lowest", "highest"), ("smallest", "largest"), ("minimum", "maximum"),
+        ("increase", "decrease"), ("increased", "decreased"), ("worst", "best"), ("inside", "outside"),
+        ("earliest", "latest"), ("weakest", "strongest"), ("rarely", "commonly"), ("cheapest", "most expensive"),
+    ]
+    for pair in ((a, b), (b, a))
+)  # fmt: skip
 _NAME_OR_NUMBER = re.compile(r"\b[A-Z]\w*|\b\d+\b")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _MONTH = re.compile(
@@ -65,6 +76,7 @@ class ExtractiveConfig:
     min_coverage: float = 0.2  # refuse when less of the question (rarity-weighted) is in the passages
     refuse_missing_names: bool = True
     refuse_negation_mismatch: bool = True
+    refuse_contradiction: bool = True
 
 
 DEFAULT_EXTRACTIVE = ExtractiveConfig()
@@ -172,6 +184,8 @@ class ExtractiveAnswerer:
             return True
         if cfg.refuse_negation_mismatch and _NEGATION.search(question) and not _NEGATION.search(best.text):
             return True
+        if cfg.refuse_contradiction and contradicts(question, best.text):
+            return True
         return best.score < cfg.min_score
 
 
@@ -232,6 +246,22 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
         if name not in words and not any(w.startswith(stem) for w in words):
             missing.append(m.group(0))
     return missing
+
+
+def contradicts(question: str, sentence: str) -> bool:
+    """The best sentence says the opposite of a word of the question: "abnormal" asked, "normal" written,
+    "least" asked, "most" written (and the question's own word is not there)."""
+    asked = {w.lower() for w in _WORD.findall(question)}
+    written = {w.lower() for w in _WORD.findall(sentence)}
+    for word in asked - written:
+        if _OPPOSITES.get(word) in written:
+            return True
+        for prefix in _NEGATING_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4 and word[len(prefix) :] in written:
+                return True
+            if len(word) >= 4 and prefix + word in written:
+                return True
+    return False
 
 
 def _can_pair(a: _Sentence, b: _Sentence) -> bool:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.extractive import answer_type_cue, missing_names, question_type
+from qa.extractive import answer_type_cue, contradicts, missing_names, question_type
 
 
 def _check_offsets(answer) -> None:
@@ -91,3 +91,12 @@ def test_missing_names_ignore_the_first_word_and_possessives(seed_index):
     passages = qa.ask("Who is the CIA director?", settings=seed_index).passages
     assert missing_names("Who said Ratcliffe's pause would end?", passages) == []
     assert missing_names("Did Merkel meet Waltz in 1999?", passages) == ["Merkel", "1999"]
+
+
+def test_contradiction_of_a_question_word():
+    assert contradicts(
+        "What is an example of the abnormal force?", "An example of the normal force is a push."
+    )
+    assert contradicts("Where is the least EU law applied?", "Most EU law is applied by national courts.")
+    assert not contradicts("What is the normal force?", "An example of the normal force is a push.")
+    assert not contradicts("What did the charter encourage?", "The charter did not encourage it.")
