@@ -6,6 +6,7 @@ Each loader raises `LoadError` with a reason a person can act on; the indexer re
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -70,10 +71,8 @@ def load_markdown(path: Path, max_bytes: int) -> Document:
     from markdown_it import MarkdownIt
 
     text = read_text_file(path, max_bytes)
-    line_starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            line_starts.append(i + 1)
+    # markdown-it counts "\r\n", "\r" and "\n" as line breaks: so must the offsets of its line numbers.
+    line_starts = [0] + [m.end() for m in re.finditer(r"\r\n?|\n", text)]
     tokens = MarkdownIt("commonmark").parse(text)
     sections: list[Section] = [Section(0)]
     path_titles: list[tuple[int, str]] = []  # (level, title) of the headings in force
@@ -195,7 +194,6 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     _read_bytes_check_size(path, max_bytes)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly on slightly broken files
@@ -207,8 +205,8 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as e:
-        raise LoadError(f"corrupt or unreadable PDF: {e}") from None
+    except Exception as e:  # pypdf raises many types on broken files (NotImplementedError, IndexError, ...)
+        raise LoadError(f"corrupt or unreadable PDF: {type(e).__name__}: {e}") from None
     text_parts: list[str] = []
     sections: list[Section] = []
     offset = 0

@@ -166,6 +166,36 @@ def test_loaders_give_a_document_or_a_load_error(scratch, suffix, examples):
     run()
 
 
+# Inputs the fuzzer found that used to escape as other exceptions (and stop a whole `qa index` run).
+FOUND = [
+    (".md", b"\r#"),  # IndexError: old Mac line ends counted by markdown-it but not by the loader
+    (".md", b"# Title\r\rText under it.\r## Next\rMore text.\r"),
+    (  # NotImplementedError from pypdf: an unsupported stream filter
+        ".pdf",
+        b"0\x000 obj<</Contents 2 0 R[]/Resources<</[]1\x000 obj<<///Pages 0 0 R2\x000 obj<</Filter/\x00>\x00"
+        b"stream\n\x00endstreamtrailer<</Root 1 0 R>\nstartxref0\n%",
+    ),
+]
+
+
+@pytest.mark.parametrize("suffix, data", FOUND)
+def test_inputs_the_fuzzer_found(scratch, suffix, data):
+    from index.load import load
+    from qa.errors import LoadError
+
+    path = scratch / f"found{suffix}"
+    path.write_bytes(data)
+    try:
+        doc = load(path)
+    except LoadError as e:
+        assert str(e)
+        return
+    _check_document(doc)
+    if suffix == ".md" and b"Next" in data:  # headings on CR-only lines start where they are
+        heading = next(s for s in doc.sections if s.heading.endswith("Next"))
+        assert doc.text[heading.start :].startswith("## Next")
+
+
 # -- the chunker --------------------------------------------------------------------------------------------
 _prose = st.lists(
     st.one_of(
