@@ -38,25 +38,20 @@ class Finding:
     @property
     def message(self) -> str:
         label = self.label or METRIC_BY_KEY[self.metric].label
-        by = abs(self.value - self.allowed)
-        if self.kind == "min":
-            return f"{self.set_name}: {label} = {_fmt(self.value)} is below the threshold {_fmt(self.limit)} (by {_fmt(by)})"
-        if self.kind == "max":
-            return f"{self.set_name}: {label} = {_fmt(self.value)} is above the threshold {_fmt(self.limit)} (by {_fmt(by)})"
+        unit = METRIC_BY_KEY[self.metric].unit
+        fmt = (lambda x, sign="": f"{x:{sign}.1f} {unit}") if unit else (lambda x, sign="": f"{x:{sign}.3f}")
+        value, limit, by = fmt(self.value), fmt(self.limit), fmt(abs(self.value - self.allowed))
+        if self.kind in ("min", "max"):
+            side = "below" if self.kind == "min" else "above"
+            return f"{self.set_name}: {label} = {value} is {side} the threshold {limit} (by {by})"
         moved = "rose" if METRIC_BY_KEY[self.metric].better == "lower" else "fell"
         return (
-            f"{self.set_name}: {label} {moved} from {_fmt(self.limit)} (baseline) to {_fmt(self.value)}: "
-            f"{_fmt(self.value - self.limit, signed=True)}, beyond the tolerance (worst allowed {_fmt(self.allowed)}, "
-            f"missed by {_fmt(by)})"
+            f"{self.set_name}: {label} {moved} from {limit} (baseline) to {value}: {fmt(self.value - self.limit, '+')}, "
+            f"beyond the tolerance (worst allowed {fmt(self.allowed)}, missed by {by})"
         )
 
     def to_dict(self) -> dict:
         return asdict(self) | {"message": self.message}
-
-
-def _fmt(x: float, signed: bool = False) -> str:
-    text = f"{x:+.3f}" if signed else f"{x:.3f}"
-    return text.rstrip("0").rstrip(".") if "." in text and abs(x) >= 10 else text
 
 
 def load_thresholds(path: Path = THRESHOLDS) -> dict:
