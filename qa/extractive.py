@@ -11,7 +11,8 @@ Then the best five by that score are re-ranked with the embedding model (questio
 +2-3 points for five short model inputs; embedding all ~35 candidate sentences costs ten times more.
 
 Refusal: the question's rare words are missing from every passage (off topic), it names something (a proper
-name or a number) that the best sentence's passage does not mention, it asks what is *not* so while the best sentence negates nothing,
+name or a number) that the best sentence's passage does not mention (unless that sentence is semantically
+close to the question), it asks what is *not* so while the best sentence negates nothing,
 or the best sentence scores too low.
 """
 
@@ -70,11 +71,12 @@ class ExtractiveConfig:
     answer_type_weight: float = 0.2
     semantic_weight: float = 0.5  # > 0: embed candidate sentences and add their cosine to the question
     semantic_top: int = 5  # ...only the best this many by the cheap score (0: all of them, slow on CPU)
-    pair_words: int = 40  # a second sentence joins the best one when both fit in this many words...
+    pair_words: int = 32  # a second sentence joins the best one when both fit in this many words...
     pair_gap: float = 0.4  # ...and it scores nearly as well
     min_score: float = 0.75  # refuse when the best sentence scores below this
     min_coverage: float = 0.2  # refuse when less of the question (rarity-weighted) is in the passages
     refuse_missing_names: bool = True
+    names_min_similarity: float = 0.6  # ...unless the best sentence is at least this close to the question
     refuse_negation_mismatch: bool = True
     refuse_contradiction: bool = True
 
@@ -91,6 +93,7 @@ class _Sentence:
     terms: set[str]
     words: int
     score: float = 0.0
+    similarity: float | None = None  # cosine to the question, where embedded
 
 
 class ExtractiveAnswerer:
@@ -167,10 +170,19 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed_documents([s.text for s in chosen])
         similarity = vectors @ self.embedder.embed_query(question)
         for s, sim in zip(chosen, similarity):
-            s.score += cfg.semantic_weight * float(sim)
+            s.similarity = float(sim)
+            s.score += cfg.semantic_weight * s.similarity
         for s in sentences[:]:
             if s not in chosen:
                 s.score -= 10.0  # only the re-ranked few can win
+
+    def _similarity(self, question: str, sentence: _Sentence) -> float:
+        if sentence.similarity is None:
+            if self.embedder is None:
+                return 0.0
+            vector = self.embedder.embed_documents([sentence.text])[0]
+            sentence.similarity = float(vector @ self.embedder.embed_query(question))
+        return sentence.similarity
 
     def _refuse(
         self, question: str, weight: dict[str, float], passages: list[Passage], best: _Sentence
@@ -180,8 +192,12 @@ class ExtractiveAnswerer:
         covered = sum(w for t, w in weight.items() if t in passage_terms) / (sum(weight.values()) or 1.0)
         if covered < cfg.min_coverage:
             return True  # off topic: the question's rare words are not in the passages
-        if cfg.refuse_missing_names and missing_names(question, [best.passage]):
-            return True
+        if (
+            cfg.refuse_missing_names
+            and missing_names(question, [best.passage])
+            and self._similarity(question, best) < cfg.names_min_similarity
+        ):
+            return True  # a name the passage lacks, in a sentence not close enough to stand in for it
         if cfg.refuse_negation_mismatch and _NEGATION.search(question) and not _NEGATION.search(best.text):
             return True
         if cfg.refuse_contradiction and contradicts(question, best.text):
@@ -231,21 +247,37 @@ def answer_type_cue(kind: str, sentence: str, question_words: set[str]) -> float
 
 
 def missing_names(question: str, passages: list[Passage]) -> list[str]:
-    """Proper names and numbers of the question (not its first word) that none of these passages mentions."""
+    """Proper names and numbers of the question (not its first word) that none of these passages mentions.
+
+    A name counts as mentioned in another form: "Soviets" by "Soviet" (a shared 5-letter start), "France" by
+    "French" (the same first four consonants, among the passages' capitalized words)."""
     text = question.strip()
     first = _WORD.search(text)
     skip = first.end() if first else 0
-    haystack = " ".join(f"{p.title} {p.text}" for p in passages).lower()
-    words = set(_WORD.findall(haystack))
+    haystack = " ".join(f"{p.title} {p.text}" for p in passages)
+    words = set(_WORD.findall(haystack.lower()))
+    skeletons = {_skeleton(w) for w in _CAPITALIZED.findall(haystack)}
     missing = []
     for m in _NAME_OR_NUMBER.finditer(text, skip):
         name = m.group(0).lower()
-        if name in STOPWORDS:
+        if name in STOPWORDS or (m.group(0).isupper() and len(name) <= 3):
+            continue  # "TV", "US", "EU": abbreviations the text may spell out
+        if name in words or name[0].isdigit():
+            if name not in words:
+                missing.append(m.group(0))
             continue
-        stem = name[:5] if len(name) > 5 and not name[0].isdigit() else name
-        if name not in words and not any(w.startswith(stem) for w in words):
-            missing.append(m.group(0))
+        stem = name[:5]
+        if any(w.startswith(stem) for w in words) or (
+            len(_skeleton(name)) >= 3 and _skeleton(name) in skeletons
+        ):
+            continue
+        missing.append(m.group(0))
     return missing
+
+
+def _skeleton(word: str) -> str:
+    """The first four consonants: France and French share "frnc", Germany and German "grmn"."""
+    return "".join(c for c in word.lower() if c.isalpha() and c not in "aeiouy")[:4]
 
 
 def contradicts(question: str, sentence: str) -> bool:

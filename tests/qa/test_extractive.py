@@ -91,6 +91,13 @@ def test_missing_names_ignore_the_first_word_and_possessives(seed_index):
     passages = qa.ask("Who is the CIA director?", settings=seed_index).passages
     assert missing_names("Who said Ratcliffe's pause would end?", passages) == []
     assert missing_names("Did Merkel meet Waltz in 1999?", passages) == ["Merkel", "1999"]
+    assert missing_names("Does France back Ukraine?", passages) == []  # "French president ..."
+
+
+def test_a_name_in_another_form_is_not_a_reason_to_refuse(seed_index):
+    answer = qa.ask("Who is the president of France?", settings=seed_index)
+    assert not answer.refused
+    assert "Emmanuel Macron" in answer.text
 
 
 def test_contradiction_of_a_question_word():
