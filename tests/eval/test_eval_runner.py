@@ -65,7 +65,7 @@ def test_worse_configuration_fails_the_gate_and_names_the_metric(qa_home, eval_h
     code, out, err = qa_eval(capsys, *common, "--top-k", "1", "--report", str(tmp_path / "worse"))
     assert code == 1
     assert "FAIL seed: retrieval recall@5 fell from" in err  # against the baseline, with the drop
-    assert "FAIL seed: retrieval recall@5 = " in err and "below the threshold 0.950" in err
+    # (with chunks of up to 220 tokens the seed article is 3 chunks: one passage may still clear the 0.95 floor)
     assert "eval: FAILED" in err
     failures = json.loads((tmp_path / "worse" / "report.json").read_text())["failures"]
     assert any(
