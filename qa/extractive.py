@@ -7,8 +7,8 @@ A sentence is scored by cheap evidence (weights chosen on SQuAD, see eval/tune_r
 - passage: the retrieval score of its passage, relative to the best one;
 - answer type: "who" wants a name, "when" a date, "how many" a number, and the sentence must bring one that
   the question does not already contain.
-Then the best five by that score are re-ranked with the embedding model (question vs sentence cosine):
-+2-3 points for five short model inputs; embedding all ~35 candidate sentences costs ten times more.
+Then the best four by that score are re-ranked with the embedding model (question vs sentence cosine):
++2-3 points for four short model inputs; embedding all ~35 candidate sentences costs ten times more.
 
 Refusal: the question's rare words are missing from every passage (off topic), it names something (a proper
 name or a number) that the best sentence's passage does not mention (unless that sentence is semantically
@@ -70,7 +70,7 @@ class ExtractiveConfig:
     passage_weight: float = 0.6
     answer_type_weight: float = 0.2
     semantic_weight: float = 0.5  # > 0: embed candidate sentences and add their cosine to the question
-    semantic_top: int = 5  # ...only the best this many by the cheap score (0: all of them, slow on CPU)
+    semantic_top: int = 4  # ...only the best this many by the cheap score (0: all of them, slow on CPU)
     pair_words: int = 32  # a second sentence joins the best one when both fit in this many words...
     pair_gap: float = 0.4  # ...and it scores nearly as well
     min_score: float = 0.75  # refuse when the best sentence scores below this
