@@ -484,7 +484,9 @@ def _stats(times: list[float], cpu: list[float] | None = None) -> dict:
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
     stats = {"n": len(ms), "p50_ms": statistics.median(ms), "p95_ms": p95, "mean_ms": statistics.fmean(ms)}
     if cpu:
-        stats["cpu_p50_ms"] = statistics.median(c * 1000 for c in cpu)
+        cpu_ms = sorted(c * 1000 for c in cpu)
+        stats["cpu_p50_ms"] = statistics.median(cpu_ms)
+        stats["cpu_p95_ms"] = cpu_ms[min(len(cpu_ms) - 1, round(0.95 * (len(cpu_ms) - 1)))]
     return stats
 
 
@@ -528,9 +530,11 @@ def wall(cmd: list[str], env: dict, runs: int) -> dict:
 
 def _git_state() -> str:
     """The commit, and the files changed on top of it (others may be editing the tree during a run)."""
-    run = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    run = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout  # noqa: E731
     dirty = [line[3:] for line in run("status", "--porcelain", "--untracked-files=no").splitlines()]
-    return run("rev-parse", "--short", "HEAD") + (f" + uncommitted: {', '.join(dirty)}" if dirty else "")
+    return run("rev-parse", "--short", "HEAD").strip() + (
+        f" + uncommitted: {', '.join(dirty)}" if dirty else ""
+    )
 
 
 def du_mb(path: Path) -> float:
@@ -546,7 +550,7 @@ def bench(args) -> dict:
     os.environ.update(env)
     base = extract(work)
     vectors_dir = work / "vectors"  # keyed by text: shared by every chunking
-    work = work / f"chunking-{chunking_key()}"  # sized corpora and indexes of the current chunking
+    work = work / f"chunking-{args.chunking_key or chunking_key()}"  # sized corpora and indexes of a chunking
     work.mkdir(exist_ok=True)
     counts = chunk_counts(base, work)
     questions = QUESTIONS[: args.questions]
@@ -559,16 +563,20 @@ def bench(args) -> dict:
         "code": _git_state(),
         "sizes": {},
     }
+    previous = Path(args.out) / f"bench_{args.backend}.json"
+    if args.merge and previous.exists():  # keep the figures of the parts skipped this time
+        results = {**json.loads(previous.read_text()), **{k: v for k, v in results.items() if k != "sizes"}}
     # Start-up: the cost of every command, before any work.
     results["help"] = wall([qa_bin, "--help"], env, 5)
     measured: dict[int, tuple[dict, dict]] = {}  # indexing throughput by sample size
     if "naive" not in skip:
         results["naive_import"] = run_phase("naive_import")
+    results["measured"] = {"at": time.strftime("%H:%M"), "skipped": sorted(skip), "sizes": args.sizes}
+    results.setdefault("runs", []).append(results["measured"])
     for size in args.sizes:
         print(f"== {size} chunks", flush=True)
         corpus = corpus_for(size, base, work, counts)
-        row: dict = {}
-        results["sizes"][str(size)] = row
+        row: dict = results["sizes"].setdefault(str(size), {})
         sample_size = min(size, args.throughput_chunks)
         if "throughput" not in skip and sample_size in measured:  # the same sample as a smaller size
             row["index_ours"], row["index_naive"] = measured[sample_size]
@@ -589,7 +597,9 @@ def bench(args) -> dict:
                 print(f"  naive index: {row['index_naive']['chunks_per_s']:.1f} chunks/s", flush=True)
             measured[sample_size] = (row["index_ours"], row.get("index_naive", {}))
         home = work / f"q-ours-{size}{'-real' if args.real_vectors else ''}"
-        row["query_index"] = build_query_index(corpus, home, vectors_dir, args.real_vectors)
+        row.setdefault("query_index", {}).update(
+            build_query_index(corpus, home, vectors_dir, args.real_vectors)
+        )
         row["query_index"]["size_mb_ours"] = du_mb(home)
         row["query_ours"] = run_phase("ours_query", env, home=str(home), questions=questions)
         print(f"  ours ask p50 {row['query_ours']['ask']['p50_ms']:.0f} ms", flush=True)
@@ -634,6 +644,16 @@ def markdown(r: dict) -> str:
     lines = [
         f"Backend: `{r['backend']}`; {r['machine']['cores']} cores, load average {r['machine']['load_avg_start'][0]:.1f} "
         f"at the start (other work shares the machine). Started {r['started']}.",
+        f"Code: {r.get('code', '?')}.",
+        *(
+            [
+                "Runs merged here: "
+                + "; ".join(f"{x['at']} (skipped: {', '.join(x['skipped']) or 'nothing'})" for x in r["runs"])
+                + "."
+            ]
+            if len(r.get("runs", [])) > 1
+            else []
+        ),
         "",
         "| chunks | what | ours | naive | ratio |",
         "| ---: | --- | ---: | ---: | ---: |",
@@ -677,6 +697,9 @@ def markdown(r: dict) -> str:
             higher_better=False,
         )
         add("answer CPU ms p50 (process time)", g(qo, "ask", "cpu_p50_ms"), None, 1)
+        add("answer CPU ms p95 (process time)", g(qo, "ask", "cpu_p95_ms"), None, 1)
+        add("retrieval alone CPU ms p50", g(qo, "retrieve", "cpu_p50_ms"), None, 1)
+        add("retrieval alone CPU ms p95", g(qo, "retrieve", "cpu_p95_ms"), None, 1)
         add("answer, question asked again, p50 ms", g(qo, "ask_repeated", "p50_ms"), None, 1)
         add("answer, question asked again, p95 ms", g(qo, "ask_repeated", "p95_ms"), None, 1)
         add(
@@ -890,6 +913,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bm25-questions", type=int, default=6, help="questions for BM25 rebuilt per query")
     parser.add_argument(
         "--throughput-chunks", type=int, default=3000, help="indexing throughput sample (both pipelines)"
+    )
+    parser.add_argument(
+        "--chunking-key",
+        help="reuse the corpora and indexes built under another chunking (work/chunking-KEY)",
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="update the last results file: skipped parts keep their figures"
     )
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes per cold-start figure")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {', '.join(SKIPPABLE)}")
