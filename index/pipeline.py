@@ -128,7 +128,7 @@ def _run(
                 continue
             doc = load(cand.path, max_bytes)
             chunks = chunk_document(doc, chunking)
-        except (LoadError, OSError) as e:
+        except Exception as e:  # a parser library failing on one bad file must not stop the run
             reason = _reason(e)
             if previous is not None:
                 broken.append(cand.source)
@@ -165,7 +165,7 @@ def _reason(error: Exception) -> str:
         return "symlink loop: the link never reaches a file"
     if isinstance(error, OSError):
         return f"cannot read the file: {error.strerror or error}"
-    return str(error)
+    return f"could not be parsed ({type(error).__name__}: {error})"
 
 
 def _embedder(settings):

@@ -151,9 +151,13 @@ class _Progress:
     def __call__(self, message: str, done: int, total: int) -> None:
         if self.tty:
             if self.bar is None:
+                import shutil
+
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+                # Some terminals report 0 columns; tqdm then draws nothing.
+                columns = shutil.get_terminal_size().columns or 80
+                self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False, ncols=columns)
             self.bar.update(done - self.bar.n)
             return
         tenth = done * 10 // max(total, 1)
