@@ -47,3 +47,20 @@ def seed_index(tmp_path_factory):
     report = qa.index([SEEDS], settings=settings)
     assert report.chunks_total > 0
     return settings
+
+
+@pytest.fixture
+def llm():
+    """A scripted OpenAI-compatible server on 127.0.0.1 (tests/llm_server.py), reached as openai/test-model."""
+    from llm_server import LLMServer
+
+    with LLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_settings(seed_index, llm):
+    """The seed index, answered by the scripted server."""
+    return seed_index.with_overrides(
+        model="openai/test-model", api_base=llm.api_base, api_key="test", timeout=2
+    )

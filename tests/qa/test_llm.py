@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from llm_server import LLMServer, Reply, Status
+from llm_server import Reply, Status
 
 import qa
 from qa.answer import REFUSAL_TEXT, Passage
@@ -18,19 +18,6 @@ from qa.prompt import build_prompt
 
 QUESTION = "Who is Donald Trump's national security adviser?"
 WALTZ = "Mike Waltz is Mr Trump's national security adviser [1]."
-
-
-@pytest.fixture
-def llm():
-    with LLMServer() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_settings(seed_index, llm):
-    return seed_index.with_overrides(
-        model="openai/test-model", api_base=llm.api_base, api_key="test", timeout=2
-    )
 
 
 def _passage_id(prompt: str, phrase: str) -> int:

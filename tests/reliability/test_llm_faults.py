@@ -12,7 +12,7 @@ import re
 import socket
 
 import pytest
-from llm_server import LLMServer, Reply, Status
+from llm_server import Reply, Status
 
 import qa
 from qa.errors import ModelError
@@ -21,19 +21,6 @@ pytestmark = pytest.mark.reliability
 
 QUESTION = "Who is Donald Trump's national security adviser?"
 WALTZ = "Mike Waltz is Mr Trump's national security adviser [1]."
-
-
-@pytest.fixture
-def llm():
-    with LLMServer() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_settings(seed_index, llm):
-    return seed_index.with_overrides(
-        model="openai/test-model", api_base=llm.api_base, api_key="test", timeout=2
-    )
 
 
 # Each fault: what the server does, how many requests qa should make, and what the user gets.
