@@ -274,6 +274,7 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     mask = (ids != 0).long()
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    _remove_abandoned_exports(target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     import warnings
 
@@ -291,6 +292,24 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
         )
     os.replace(partial, target)
     return target
+
+
+def _remove_abandoned_exports(target: Path) -> None:
+    """Half-written exports of processes that died (a killed `qa index`) would otherwise stay forever."""
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        pid = stale.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _hidden_size(model_dir: Path) -> int:

@@ -137,3 +137,19 @@ def test_only_mean_pooled_local_models_go_to_onnx(tmp_path):
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
     (tmp_path / "tokenizer.json").write_text("{}")
     assert not onnx_supported(tmp_path)  # CLS pooling: left to sentence-transformers
+
+
+def test_abandoned_partial_exports_are_removed(tmp_path):
+    """A `qa index` killed while exporting leaves a .tmp file; the next export removes it, not a live one."""
+    import os
+
+    from index.embed import _remove_abandoned_exports
+
+    target = tmp_path / "model.onnx"
+    dead = tmp_path / ".model.onnx.999999999.tmp"  # no such pid
+    live = tmp_path / f".model.onnx.{os.getpid()}.tmp"
+    dead.write_bytes(b"partial")
+    live.write_bytes(b"in progress")
+    _remove_abandoned_exports(target)
+    assert not dead.exists()
+    assert live.exists()
