@@ -7,7 +7,6 @@ catalog (and its BM25 full-text index) and the ids recomputed from the files on 
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import subprocess
@@ -111,16 +110,9 @@ def write_corpus(folder: Path, files: int, seed: int, paragraphs: tuple[int, int
 
 def qa_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a `qa` subprocess: a private QA_HOME, offline, no stray QA_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(
-        QA_HOME=str(home),
-        HF_HUB_OFFLINE="1",
-        LITELLM_LOCAL_MODEL_COST_MAP="True",
-        TOKENIZERS_PARALLELISM="false",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
+    from ui.devserver import qa_env as app_env
+
+    return app_env(home, **{"TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1", **extra})
 
 
 def start_index(folder: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen:
