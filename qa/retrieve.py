@@ -7,7 +7,6 @@ away; the table and the command that reproduces it are in eval/tune_retrieval.py
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from index.catalog import Catalog
@@ -121,8 +120,3 @@ def _passage(number: int, chunk: Chunk, score: float) -> Passage:
         heading=chunk.heading,
         page=chunk.page,
     )
-
-
-@functools.lru_cache(maxsize=8)
-def get_retriever(settings, config: RetrievalConfig = DEFAULT_RETRIEVAL) -> Retriever:
-    return Retriever(settings, config)
