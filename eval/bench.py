@@ -776,6 +776,17 @@ def _dig(d, keys):
     return d
 
 
+# (label, where in a size's results, line style) of each latency curve in the plot.
+_LATENCY_SERIES = [
+    ("qa.ask extractive p50", ("ask", "p50_ms"), "o-"),
+    ("qa.ask extractive p95", ("ask", "p95_ms"), "o--"),
+    ("qa.ask extractive CPU time p95", ("ask", "cpu_p95_ms"), "o:"),
+    ("qa.ask, question asked again p50", ("ask_repeated", "p50_ms"), "d:"),
+    ("hybrid retrieval p50", ("retrieve", "p50_ms"), "s-"),
+    ("hybrid retrieval p95", ("retrieve", "p95_ms"), "s--"),
+]
+
+
 def plot(results: list[dict], target: Path) -> None:
     import matplotlib
 
@@ -789,42 +800,8 @@ def plot(results: list[dict], target: Path) -> None:
         sizes = [int(s) for s in r["sizes"]]
         rows = list(r["sizes"].values())
         series += [
-            (
-                f"qa.ask extractive p50 ({tag})",
-                sizes,
-                [_dig(x, ("query_ours", "ask", "p50_ms")) for x in rows],
-                "o-",
-            ),
-            (
-                f"qa.ask extractive p95 ({tag})",
-                sizes,
-                [_dig(x, ("query_ours", "ask", "p95_ms")) for x in rows],
-                "o--",
-            ),
-            (
-                f"qa.ask extractive CPU time p95 ({tag})",
-                sizes,
-                [_dig(x, ("query_ours", "ask", "cpu_p95_ms")) for x in rows],
-                "o:",
-            ),
-            (
-                f"qa.ask, question asked again p50 ({tag})",
-                sizes,
-                [_dig(x, ("query_ours", "ask_repeated", "p50_ms")) for x in rows],
-                "d:",
-            ),
-            (
-                f"hybrid retrieval p50 ({tag})",
-                sizes,
-                [_dig(x, ("query_ours", "retrieve", "p50_ms")) for x in rows],
-                "s-",
-            ),
-            (
-                f"hybrid retrieval p95 ({tag})",
-                sizes,
-                [_dig(x, ("query_ours", "retrieve", "p95_ms")) for x in rows],
-                "s--",
-            ),
+            (f"{label} ({tag})", sizes, [_dig(x, ("query_ours", *path)) for x in rows], style)
+            for label, path, style in _LATENCY_SERIES
         ]
     r = results[-1]
     sizes = [int(s) for s in r["sizes"]]
