@@ -234,7 +234,7 @@ def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors:
     # Real vectors for every chunk with --real-vectors, else at least for the first 1,000 (the 1k index).
     cache.fill(texts if real_vectors else texts[:1000], get_embedder(MODEL))
     pool = np.stack(list(cache.vectors.values()))
-    store, catalog = open_collection(settings)
+    store, catalog = open_collection(settings.index_config())
     synthetic = 0
     batch_files = []
     try:

@@ -71,7 +71,7 @@ def run(corpus: Path, staging: Path, tmp: Path, parts: int, batch: int, naive_fr
             target.parent.mkdir(parents=True, exist_ok=True)
             path.rename(target)
         started = time.perf_counter()
-        report = run_index([corpus], settings)
+        report = run_index([corpus], settings.index_config())
         ours_seconds += time.perf_counter() - started
         files_added += len(report.added)
         failed += len(report.failed)
@@ -102,7 +102,7 @@ def run(corpus: Path, staging: Path, tmp: Path, parts: int, batch: int, naive_fr
         )
 
     started = time.perf_counter()
-    again = run_index([corpus], settings)
+    again = run_index([corpus], settings.index_config())
     again_seconds = time.perf_counter() - started
     log(f"ours, re-index: {again.chunks_written} chunks in {again_seconds:.3f} s")
     return {

@@ -100,7 +100,7 @@ def index_for(row: Row, work: Path):
     docs = work / "squad-a-docs"
     write_squad_documents(SQUAD_V1_A, docs)
     settings = Settings(home=work / f"chunks-{row.max_tokens}-{row.overlap_tokens}", collection="squad-a")
-    run_index([docs], settings, chunking=ChunkingConfig(row.max_tokens, row.overlap_tokens))
+    run_index([docs], settings.index_config(), chunking=ChunkingConfig(row.max_tokens, row.overlap_tokens))
     return settings
 
 

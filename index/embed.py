@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from qa.errors import ConfigError
+from index.errors import ConfigError
 
 _MINILM_NAMES = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
 BACKENDS = ("onnx", "torch")

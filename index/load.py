@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.document import Document, Section
-from qa.errors import LoadError
+from index.errors import LoadError
 
 # A .docx is a zip: refuse archives that would inflate past this (zip bombs).
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024

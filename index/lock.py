@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from qa.errors import IndexBusyError
+from index.errors import IndexBusyError
 
 
 class IndexLock:

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from index.catalog import Catalog, SourceState
 from index.chunk import DEFAULT_CHUNKING, ChunkingConfig, chunk_document
+from index.config import IndexConfig
 from index.document import Chunk
+from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError
 from index.load import check_size, is_supported, load
 from index.lock import IndexLock
 from index.report import IndexReport
 from index.store import ChromaStore
-from qa.errors import ConfigError, LoadError
 
 BATCH_CHUNKS = 512  # chunks embedded and written together
 Progress = Callable[[str, int, int], None]  # (message, done, total)
@@ -37,21 +38,19 @@ class _Candidate:
     mtime_ns: int
 
 
-def open_collection(settings) -> tuple[ChromaStore, Catalog]:
-    store = ChromaStore(settings.collection, settings.home, settings.chroma_url, settings.embed_model)
-    catalog = Catalog(settings.collection_dir)
+def open_collection(config: IndexConfig) -> tuple[ChromaStore, Catalog]:
+    store = ChromaStore(config.collection, config.home, config.chroma_url, config.embed_model)
+    catalog = Catalog(config.collection_dir)
     built_with = catalog.get_meta("embed_model")
-    if built_with and built_with != settings.embed_model:
-        from qa.errors import EmbeddingModelMismatchError
-
+    if built_with and built_with != config.embed_model:
         catalog.close()
-        raise EmbeddingModelMismatchError(settings.collection, built_with, settings.embed_model)
+        raise EmbeddingModelMismatchError(config.collection, built_with, config.embed_model)
     return store, catalog
 
 
 def run_index(
     paths: Iterable[str | os.PathLike],
-    settings,
+    config: IndexConfig,
     progress: Progress | None = None,
     chunking: ChunkingConfig = DEFAULT_CHUNKING,
 ) -> IndexReport:
@@ -61,11 +60,11 @@ def run_index(
     paths = list(paths)
     if not paths:
         raise ConfigError("Nothing to index: give one or more files or folders, e.g. `qa index docs/`.")
-    report = IndexReport(collection=settings.collection)
-    with IndexLock(settings.collection_dir):
-        store, catalog = open_collection(settings)
+    report = IndexReport(collection=config.collection)
+    with IndexLock(config.collection_dir):
+        store, catalog = open_collection(config)
         try:
-            _run(paths, settings, store, catalog, report, progress or _silent, chunking)
+            _run(paths, config, store, catalog, report, progress or _silent, chunking)
         finally:
             report.chunks_total = catalog.chunk_count()
             catalog.close()
@@ -78,7 +77,13 @@ def _silent(message: str, done: int, total: int) -> None:
 
 
 def _run(
-    paths, settings, store: ChromaStore, catalog: Catalog, report: IndexReport, progress: Progress, chunking
+    paths,
+    config: IndexConfig,
+    store: ChromaStore,
+    catalog: Catalog,
+    report: IndexReport,
+    progress: Progress,
+    chunking,
 ):
     redo = _reconcile(store, catalog)
     known = catalog.sources()
@@ -101,7 +106,7 @@ def _run(
     batch_chunks = 0
     embedder = None
     total = len(candidates)
-    max_bytes = int(settings.max_file_mb * 1_000_000)
+    max_bytes = config.max_file_bytes
     broken: list[str] = []  # indexed before, unreadable now: their old chunks go
     finished = 0  # files fully handled (a batched file counts once its batch is written)
 
@@ -139,12 +144,12 @@ def _run(
         batch.append((cand, digest, chunks))
         batch_chunks += len(chunks)
         if batch_chunks >= BATCH_CHUNKS:
-            embedder = embedder or _embedder(settings)
+            embedder = embedder or _embedder(config)
             _write_batch(batch, known, store, catalog, embedder, report)
             advance(cand.source, len(batch))
             batch, batch_chunks = [], 0
     if batch:
-        embedder = embedder or _embedder(settings)
+        embedder = embedder or _embedder(config)
         _write_batch(batch, known, store, catalog, embedder, report)
         advance(batch[-1][0].source, len(batch))
     if broken:
@@ -168,10 +173,10 @@ def _reason(error: Exception) -> str:
     return f"could not be parsed ({type(error).__name__}: {error})"
 
 
-def _embedder(settings):
+def _embedder(config: IndexConfig):
     from index.embed import get_embedder
 
-    return get_embedder(settings.embed_model)
+    return get_embedder(config.embed_model)
 
 
 def _write_batch(batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport) -> None:
@@ -297,10 +302,10 @@ def _add_file(path: Path, found: dict[str, _Candidate], report: IndexReport, exp
     found[source] = _Candidate(path, source, st.st_size, st.st_mtime_ns)
 
 
-def remove_sources(targets: list[str], settings) -> list[str]:
+def remove_sources(targets: list[str], config: IndexConfig) -> list[str]:
     """Remove sources named exactly, or every source under a folder; '--all' style removal passes ['*']."""
-    with IndexLock(settings.collection_dir):
-        store, catalog = open_collection(settings)
+    with IndexLock(config.collection_dir):
+        store, catalog = open_collection(config)
         try:
             known = catalog.sources()
             chosen: set[str] = set()

@@ -13,9 +13,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from index.config import storage_name
 from index.document import Chunk
-from qa.errors import EmbeddingModelMismatchError, NothingIndexedError, StoreUnavailableError
-from qa.settings import storage_name
+from index.errors import EmbeddingModelMismatchError, NothingIndexedError, StoreUnavailableError
 
 EMBED_MODEL_KEY = "qa_embed_model"
 

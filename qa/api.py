@@ -32,7 +32,7 @@ def index(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     s = _settings(settings, collection=collection)
-    report = run_index(paths, s, progress=progress)
+    report = run_index(paths, s.index_config(), progress=progress)
     _forget_collection(s)
     return report
 
@@ -130,7 +130,7 @@ def remove(
     from index.pipeline import remove_sources
 
     s = _settings(settings, collection=collection)
-    removed = remove_sources(list(sources_to_remove), s)
+    removed = remove_sources(list(sources_to_remove), s.index_config())
     _forget_collection(s)
     return removed
 

@@ -1,48 +1,32 @@
-"""The errors users can see. Every message says what happened and what to do about it."""
+"""The errors users can see. Every message says what happened and what to do about it.
+
+The errors of indexing and the store live in `index.errors` (index imports nothing from qa); they are
+re-exported here, so `qa.errors.X` names every error and `qa.QAError` is the base of all of them.
+"""
 
 from __future__ import annotations
 
+from index.errors import (
+    ConfigError,
+    EmbeddingModelMismatchError,
+    IndexBusyError,
+    LoadError,
+    NothingIndexedError,
+    QAError,
+    StoreUnavailableError,
+)
 
-class QAError(Exception):
-    """Base class: the CLI and the UI show `str(error)` to the user, without a traceback."""
-
-
-class ConfigError(QAError):
-    """A setting is missing or invalid."""
-
-
-class NothingIndexedError(QAError):
-    """The collection is missing or empty."""
-
-    def __init__(self, collection: str):
-        self.collection = collection
-        super().__init__(
-            f"No documents indexed in collection '{collection}': run `qa index PATH` "
-            f"(for example `qa index seeds/ --collection {collection}`)."
-        )
-
-
-class EmbeddingModelMismatchError(QAError):
-    """The collection was built with another embedding model than the one configured."""
-
-    def __init__(self, collection: str, built_with: str, configured: str):
-        super().__init__(
-            f"Collection '{collection}' was built with embedding model '{built_with}', "
-            f"but '{configured}' is configured. Set QA_EMBED_MODEL={built_with}, or re-index into a new "
-            f"collection (`qa index PATH --collection NEW`), or remove this one (`qa remove --all --collection {collection}`)."
-        )
-
-
-class StoreUnavailableError(QAError):
-    """The Chroma server cannot be reached, or the embedded store cannot be opened."""
-
-
-class IndexBusyError(QAError):
-    """Another `qa index` run holds the collection's lock."""
-
-
-class LoadError(QAError):
-    """A file cannot be read as a document. Indexing reports it and goes on with the other files."""
+__all__ = [
+    "ConfigError",
+    "EmbeddingModelMismatchError",
+    "EvalError",
+    "IndexBusyError",
+    "LoadError",
+    "ModelError",
+    "NothingIndexedError",
+    "QAError",
+    "StoreUnavailableError",
+]
 
 
 class ModelError(QAError):

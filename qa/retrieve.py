@@ -44,7 +44,7 @@ class Retriever:
         self.config = config
         self.store: ChromaStore
         self.catalog: Catalog
-        self.store, self.catalog = open_collection(settings)
+        self.store, self.catalog = open_collection(settings.index_config())
 
     def retrieve(self, question: str, top_k: int) -> list[Passage]:
         if self.catalog.chunk_count() == 0:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from index.config import DEFAULT_EMBED_MODEL, IndexConfig, storage_name
 from qa.errors import ConfigError
 
-DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+__all__ = ["DEFAULT_EMBED_MODEL", "Settings", "load_settings", "storage_name"]
 DEFAULT_TOP_K = 5
 
 
@@ -41,30 +40,20 @@ class Settings:
             raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
+    def index_config(self) -> IndexConfig:
+        """What index needs of these settings (index reads no settings of its own)."""
+        return IndexConfig(
+            home=self.home,
+            collection=self.collection,
+            chroma_url=self.chroma_url,
+            embed_model=self.embed_model,
+            max_file_bytes=int(self.max_file_mb * 1_000_000),
+        )
+
     @property
     def collection_dir(self) -> Path:
-        """Where this collection's local files (lexical index, manifest, lock) live."""
-        return self.home / "collections" / _safe_name(self.store_key) / storage_name(self.collection)
-
-    @property
-    def store_key(self) -> str:
-        return self.chroma_url or "embedded"
-
-
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
-
-
-def storage_name(collection: str) -> str:
-    """The collection's name on disk and in Chroma: itself when plain ("default", "eval-seed-1"), else a
-    sanitized form plus a hash of the real name, so that "my docs" and "my-docs" never share storage."""
-    if len(collection) <= 200 and _PLAIN_NAME.fullmatch(collection):
-        return collection
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", collection).strip("_")[:100] or "c"
-    return f"{safe}-{hashlib.blake2b(collection.encode('utf-8', 'surrogatepass'), digest_size=4).hexdigest()}"
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        """Where this collection's local files (lexical index, manifest, lock) live: index decides."""
+        return self.index_config().collection_dir
 
 
 def _env(environ: dict[str, str], name: str) -> str | None:

@@ -51,7 +51,7 @@ _STATE_SCRIPT = """
 import json, sys
 from index.pipeline import open_collection
 from qa.settings import load_settings
-store, catalog = open_collection(load_settings(env_file=None))
+store, catalog = open_collection(load_settings(env_file=None).index_config())
 chroma = sorted(store.all_ids())
 rows = catalog._db.execute("SELECT id FROM chunks").fetchall()
 print(json.dumps({

@@ -73,7 +73,7 @@ def test_bad_files_are_reported_and_good_ones_indexed(qa_home, bad_folder, tmp_p
     ]
     assert len(report.failed) == len(expected) + 2
     # Only the good file reached the store.
-    store, catalog = open_collection(load_settings(env_file=None))
+    store, catalog = open_collection(load_settings(env_file=None).index_config())
     try:
         assert set(catalog.sources()) == {str(bad_folder / "good.txt")}
         assert store.all_ids() == catalog.chunk_ids() != set()

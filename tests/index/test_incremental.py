@@ -48,7 +48,7 @@ def expected_ids(paths) -> set[str]:
 
 def state() -> tuple[set[str], list[str], dict]:
     """Chroma ids, catalog ids (a list: duplicates would show) and sources of the configured collection."""
-    store, catalog = open_collection(load_settings(env_file=None))
+    store, catalog = open_collection(load_settings(env_file=None).index_config())
     try:
         rows = [r[0] for r in catalog._db.execute("SELECT id FROM chunks")]
         fts = catalog._db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]

@@ -50,7 +50,7 @@ def test_similar_collection_names_keep_their_own_chunks(qa_home, tmp_path):
     from index.pipeline import open_collection
 
     for i, name in enumerate(names):
-        store, catalog = open_collection(qa.load_settings().with_overrides(collection=name))
+        store, catalog = open_collection(qa.load_settings().with_overrides(collection=name).index_config())
         try:
             assert store.all_ids() == catalog.chunk_ids() and len(store.all_ids()) == 1, name
         finally:
