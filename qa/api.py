@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from qa.answer import Answer
+from qa.answer import Answer, Passage
 from qa.errors import QAError
 from qa.settings import Settings, load_settings
 
@@ -98,6 +98,16 @@ def _answer_items(question, collection, model, top_k, history, settings, stream:
         raise QAError("The answerer returned no answer.")
     if searched != question:
         answer.standalone_question = searched
+
+
+def search(
+    query: str, collection: str | None = None, k: int | None = None, *, settings: Settings | None = None
+) -> list[Passage]:
+    """The passages that best match a query (the retrieval `ask` uses), best first, without answering."""
+    if not isinstance(query, str) or not query.strip():
+        raise QAError("Search for something: the query is empty.")
+    s = _settings(settings, collection=collection, top_k=k)
+    return retriever_for(s).retrieve(query, s.top_k)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     _collection(p)
 
+    p = sub.add_parser("mcp", help="serve ask/search/sources to MCP clients (agents, desktop assistants)")
+    _collection(p)
+    p.add_argument("--http", action="store_true", help="streamable HTTP on 127.0.0.1 instead of stdio")
+    p.add_argument("--port", type=int, default=8765, help="port for --http (default 8765)")
+
     p = sub.add_parser(
         "eval", help="run the gold-answer sets; exits 1 when a threshold or the baseline is missed"
     )
@@ -102,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         "sources": _sources,
         "remove": _remove,
         "ui": _ui,
+        "mcp": _mcp,
     }[args.command]
     return _run(lambda: command(args))
 
@@ -256,6 +262,13 @@ def _ui(args) -> int:
     from ui.app import serve
 
     serve(host=args.host, port=args.port, collection=args.collection)
+    return 0
+
+
+def _mcp(args) -> int:
+    from qa.mcp_server import serve
+
+    serve(collection=args.collection, http=args.http, port=args.port)
     return 0
 
 

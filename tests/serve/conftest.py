@@ -1,0 +1,22 @@
+"""The seed corpus indexed once in its own QA_HOME, for servers started in subprocesses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ui.devserver import index_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_QUESTION = "Who is Donald Trump's national security adviser?"
+SEED_FILE = "000_68c1b161cf4df674.txt"
+UNANSWERABLE = "What is the boiling point of tungsten?"
+
+
+@pytest.fixture(scope="session")
+def served_home(tmp_path_factory) -> Path:
+    """A QA_HOME with the seeds in collection 'default'. Tests that write use another collection."""
+    home = tmp_path_factory.mktemp("serve-home")
+    index_paths(home, [ROOT / "seeds"])
+    return home
