@@ -16,6 +16,7 @@ import numpy as np
 from index.config import storage_name
 from index.document import Chunk
 from index.errors import EmbeddingModelMismatchError, NothingIndexedError, StoreUnavailableError
+from index.redact import redact
 
 EMBED_MODEL_KEY = "qa_embed_model"
 
@@ -52,15 +53,17 @@ def _client(chroma_url: str | None, path: str):
         except Exception as e:  # chromadb raises assorted httpx/value errors for an unreachable server
             _client.cache_clear()
             raise StoreUnavailableError(
-                f"Cannot reach the Chroma server at {chroma_url} ({type(e).__name__}). Start it "
-                f"(`chroma run --path DIR --port {url.port or 8000}`) or unset QA_CHROMA_URL to use the embedded store."
+                redact(
+                    f"Cannot reach the Chroma server at {chroma_url} ({type(e).__name__}). Start it "
+                    f"(`chroma run --path DIR --port {url.port or 8000}`) or unset QA_CHROMA_URL to use the embedded store."
+                )
             ) from None
         return client
     Path(path).mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=path, settings=_chroma_settings())
     except Exception as e:
-        raise StoreUnavailableError(f"Cannot open the embedded Chroma store in {path}: {e}") from None
+        raise StoreUnavailableError(redact(f"Cannot open the embedded Chroma store in {path}: {e}")) from None
 
 
 def _collection_name(name: str) -> str:
@@ -83,7 +86,9 @@ class ChromaStore:
         except Exception as e:
             if self.chroma_url and _is_connection_error(e):
                 raise StoreUnavailableError(
-                    f"Lost the Chroma server at {self.chroma_url} ({type(e).__name__}); is it still running?"
+                    redact(
+                        f"Lost the Chroma server at {self.chroma_url} ({type(e).__name__}); is it still running?"
+                    )
                 ) from None
             raise
 

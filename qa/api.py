@@ -123,6 +123,8 @@ def sources(collection: str | None = None, *, settings: Settings | None = None) 
     from index.catalog import Catalog
 
     s = _settings(settings, collection=collection)
+    if not (s.collection_dir / "catalog.sqlite").is_file():
+        return []  # read-only: an unknown name creates no folder, file or collection
     catalog = Catalog(s.collection_dir)
     try:
         return [

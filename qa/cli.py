@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from qa.errors import QAError
+from qa.terminal import echo, json_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,10 +116,10 @@ def _run(fn) -> int:
     try:
         return fn() or 0
     except QAError as e:
-        print(f"error: {e}", file=sys.stderr)
+        echo(f"error: {e}", err=True)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        echo("interrupted", err=True)
         return 130
 
 
@@ -133,15 +133,15 @@ def _index(args) -> int:
         if progress:
             progress.close()
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        echo(json_text(report.to_dict(), indent=2))
     else:
         for item in report.failed:
-            print(f"failed: {item['source']}: {item['reason']}", file=sys.stderr)
+            echo(f"failed: {item['source']}: {item['reason']}", err=True)
         for item in report.skipped:
-            print(f"skipped: {item['source']}: {item['reason']}", file=sys.stderr)
-        print(report.summary())
+            echo(f"skipped: {item['source']}: {item['reason']}", err=True)
+        echo(report.summary())
     if not report.ok:
-        print(f"error: {report.problem()}", file=sys.stderr)
+        echo(f"error: {report.problem()}", err=True)
         return 1
     return 0
 
@@ -169,7 +169,7 @@ class _Progress:
         tenth = done * 10 // max(total, 1)
         if tenth != self.last_tenth or done == total:
             self.last_tenth = tenth
-            print(f"indexing: {done}/{total} files", file=sys.stderr, flush=True)
+            echo(f"indexing: {done}/{total} files", err=True, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -181,15 +181,15 @@ def _ask(args) -> int:
 
     if args.json:
         answer = qa.ask(args.question, collection=args.collection, model=args.model, top_k=args.top_k)
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        echo(json_text(answer.to_dict(), indent=2))
         return 0
     answer = None
     for item in qa.ask_stream(args.question, collection=args.collection, model=args.model, top_k=args.top_k):
         if isinstance(item, str):
-            print(item, end="", flush=True)
+            echo(item, end="", flush=True)
         else:
             answer = item
-    print()
+    echo()
     _print_sources(answer)
     return 0
 
@@ -198,20 +198,20 @@ def _print_sources(answer) -> None:
     if answer.refused:
         return
     if answer.citations:
-        print("\nSources:")
-        print(answer.sources_text())
+        echo("\nSources:")
+        echo(answer.sources_text())
 
 
 def _chat(args) -> int:
     import qa
 
     history: list[tuple[str, str]] = []
-    print("Ask about your documents (empty line or Ctrl-D to quit).")
+    echo("Ask about your documents (empty line or Ctrl-D to quit).")
     while True:
         try:
             question = input("> ").strip()
         except EOFError:
-            print()
+            echo()
             return 0
         if not question:
             return 0
@@ -219,14 +219,14 @@ def _chat(args) -> int:
             answer = None
             for item in qa.ask_stream(question, args.collection, args.model, args.top_k, history):
                 if isinstance(item, str):
-                    print(item, end="", flush=True)
+                    echo(item, end="", flush=True)
                 else:
                     answer = item
-            print()
+            echo()
             _print_sources(answer)
             history.append((question, answer.text))
         except QAError as e:  # one bad turn does not end the chat
-            print(f"error: {e}", file=sys.stderr)
+            echo(f"error: {e}", err=True)
 
 
 def _sources(args) -> int:
@@ -234,13 +234,13 @@ def _sources(args) -> int:
 
     items = qa.sources(collection=args.collection)
     if args.json:
-        print(json.dumps([vars(i) for i in items], indent=2))
+        echo(json_text([vars(i) for i in items], indent=2))
     elif not items:
-        print("No documents indexed yet: run `qa index PATH`.")
+        echo("No documents indexed yet: run `qa index PATH`.")
     else:
         for i in items:
             state = "" if i.state == "done" else f" [{i.state}]"
-            print(f"{i.source}  ({i.chunks} chunks){state}")
+            echo(f"{i.source}  ({i.chunks} chunks){state}")
     return 0
 
 
@@ -251,10 +251,10 @@ def _remove(args) -> int:
         raise QAError("Name the documents to remove (`qa remove PATH`), or use --all.")
     removed = qa.remove(["*"] if args.all else args.paths, collection=args.collection)
     if not removed:
-        print("Nothing matched: `qa sources` lists what is indexed.")
+        echo("Nothing matched: `qa sources` lists what is indexed.")
         return 1
     for source in removed:
-        print(f"removed: {source}")
+        echo(f"removed: {source}")
     return 0
 
 

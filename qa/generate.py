@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from index.redact import redact
 from qa.answer import REFUSAL_TEXT, Answer, Passage
 from qa.cite import check_citations, is_refusal, strip_markers
 from qa.errors import ModelError
@@ -116,8 +117,11 @@ class LLMAnswerer:
             except Exception as e:
                 if started:  # part of the answer was shown: retrying would repeat it
                     raise ModelError(
-                        f"{self._where()} broke off in the middle of its answer ({_short(e)}): "
-                        "the answer is incomplete; try again."
+                        redact(
+                            f"{self._where()} broke off in the middle of its answer ({_short(e)}): "
+                            "the answer is incomplete; try again.",
+                            [self.settings.api_key],
+                        )
                     ) from e
                 self._retry_or_raise(e, attempt, attempts)
 
@@ -157,9 +161,13 @@ class LLMAnswerer:
 
     def _where(self) -> str:
         base = f" at {self.settings.api_base}" if self.settings.api_base else ""
-        return f"The model '{self.name}'{base}"
+        return redact(f"The model '{self.name}'{base}", [self.settings.api_key])
 
     def _error(self, e: Exception, attempts: int) -> ModelError:
+        """The ModelError for a failed call; a provider may echo the key it got, so the text is redacted."""
+        return ModelError(redact(self._error_text(e, attempts), [self.settings.api_key]))
+
+    def _error_text(self, e: Exception, attempts: int) -> str:
         import openai
 
         litellm = _litellm()
@@ -168,49 +176,47 @@ class LLMAnswerer:
         status = _status(e)
         text = str(e)
         if "LLM Provider NOT provided" in text:
-            return ModelError(
+            return (
                 f"litellm does not know which provider serves the model '{self.name}': use a litellm model "
                 "string such as 'gpt-4o-mini', 'ollama/llama3.2' or 'openai/NAME' with QA_API_BASE, "
                 "or QA_MODEL=extractive."
             )
         if _missing_key(e):
-            return ModelError(
+            return (
                 f"{where} needs an API key and none is set: set QA_API_KEY (or the provider's own variable, "
                 "such as OPENAI_API_KEY)."
             )
         if isinstance(e, openai.APITimeoutError) or status == 408:
-            return ModelError(
+            return (
                 f"{where} did not answer within {self.settings.timeout:g} s ({tries}): check that it is "
                 "running and not overloaded, or allow more time with QA_TIMEOUT."
             )
         if status == 401 or isinstance(e, openai.AuthenticationError):
             hint = "set QA_API_KEY" if not self.settings.api_key else "check QA_API_KEY"
-            return ModelError(f"{where} rejected the API key (401): {hint}.")
+            return f"{where} rejected the API key (401): {hint}."
         if status == 403:
-            return ModelError(f"{where} refused access (403): check that QA_API_KEY may use this model.")
+            return f"{where} refused access (403): check that QA_API_KEY may use this model."
         if status == 404:
-            return ModelError(f"{where} was not found (404): check QA_MODEL and QA_API_BASE. ({_short(e)})")
+            return f"{where} was not found (404): check QA_MODEL and QA_API_BASE. ({_short(e)})"
         if status == 429:
-            return ModelError(
+            return (
                 f"{where} is rate limiting requests (429) and still was after {tries}: "
                 "wait a little and try again."
             )
         if isinstance(e, litellm.ContextWindowExceededError):
-            return ModelError(
-                f"{where} says the prompt is too long for it: shorten the question or lower QA_TOP_K."
-            )
+            return f"{where} says the prompt is too long for it: shorten the question or lower QA_TOP_K."
         if isinstance(e, openai.APIConnectionError) or "connection error" in text.lower():
-            return ModelError(
+            return (
                 f"{where} could not be reached ({tries}): check QA_API_BASE and that the server is running."
             )
         if status and status >= 500:
-            return ModelError(
+            return (
                 f"{where} failed with a server error ({status}) after {tries}: try again later, or check the "
                 "server's logs."
             )
         if status:
-            return ModelError(f"{where} rejected the request ({status}): {_short(e)}")
-        return ModelError(f"{where} failed: {_short(e)}")
+            return f"{where} rejected the request ({status}): {_short(e)}"
+        return f"{where} failed: {_short(e)}"
 
 
 def finish_answer(question: str, raw: str, passages: list[Passage], model: str) -> Answer:
@@ -296,7 +302,7 @@ def _short(e: Exception) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     text = re.sub(r"^(litellm\.\w+:\s*)+", "", text)
     text = re.sub(r"^(\w+Error:\s*)+", "", text)
-    return text[:300]
+    return redact(text)[:300]
 
 
 def _litellm():

@@ -31,6 +31,7 @@ class Settings:
     timeout: float = 60.0  # seconds for one model call
     max_file_mb: float = 50.0  # larger files are refused with this limit named
     ui_auth: str | None = None  # "user:password" turns on the UI login
+    ui_models: tuple[str, ...] = ()  # models the page and its API may choose, besides `model`
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with every non-None override applied (None means: keep the setting)."""
@@ -49,6 +50,23 @@ class Settings:
             embed_model=self.embed_model,
             max_file_bytes=int(self.max_file_mb * 1_000_000),
         )
+
+    @property
+    def offered_models(self) -> list[str]:
+        """The models a caller of the UI or its API may pick: QA_MODEL first, then QA_UI_MODELS."""
+        return list(dict.fromkeys([self.model, *self.ui_models]))
+
+    def offered_model(self, requested: str | None) -> str | None:
+        """`requested` when the server offers it (None or "" mean the server's model), else a ConfigError.
+        A caller never names a model of its own: a litellm model string can carry a URL or a provider."""
+        if not requested:
+            return None
+        if requested not in self.offered_models:
+            raise ConfigError(
+                f"The model '{requested}' is not offered by this server; choose one of: "
+                f"{', '.join(self.offered_models)} (the server's QA_MODEL and QA_UI_MODELS)."
+            )
+        return requested
 
     @property
     def collection_dir(self) -> Path:
@@ -97,4 +115,5 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         timeout=timeout_value,
         max_file_mb=max_mb_value,
         ui_auth=_env(environ, "QA_UI_AUTH"),
+        ui_models=tuple(m.strip() for m in (_env(environ, "QA_UI_MODELS") or "").split(",") if m.strip()),
     )

@@ -11,9 +11,12 @@ The page: a chat that streams answers with clickable [n] footnotes, a sources pa
 from __future__ import annotations
 
 import contextlib
+import html
+import json
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import qa
@@ -51,7 +54,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             for item in qa.ask_stream(
                 question,
                 collection=collection or None,
-                model=model or None,
+                model=settings.offered_model(model),
                 top_k=int(top_k) if top_k else None,
                 history=history,
                 settings=settings,
@@ -77,8 +80,10 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
         except Exception as e:
             return render.error_html(error_message(e)), gr.update(choices=[], value=None)
         name = collection or settings.collection
+        # Each choice names its collection too: removal acts where the document was listed, whatever the
+        # collection box says by the time Remove is clicked.
         return render.documents_html(items, name), gr.update(
-            choices=[(render.source_name(i.source), i.source) for i in items], value=None
+            choices=[(render.source_name(i.source), json.dumps([name, i.source])) for i in items], value=None
         )
 
     def upload_files(files, collection, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
@@ -103,14 +108,16 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                 parts.insert(0, render.error_html(error_message(e)))
         return "".join(parts), *list_documents(collection), None
 
-    def remove_document(source, collection):
-        if not source:
+    def remove_document(choice, collection):
+        try:
+            listed_in, source = json.loads(choice)
+        except (TypeError, ValueError):
             return render.error_html("Choose a document to remove."), *list_documents(collection)
         try:
-            removed = qa.remove([source], collection or None, settings=settings)
+            removed = qa.remove([source], listed_in, settings=settings)
         except Exception as e:
             return render.error_html(error_message(e)), *list_documents(collection)
-        if is_upload(source, settings.home):
+        if source in removed and is_upload(source, settings.home):
             Path(source).unlink(missing_ok=True)  # our own copy of an upload
         message = f"Removed {render.source_name(source)}." if removed else "Nothing was removed."
         return f'<div class="qa-summary">{render.esc(message)}</div>', *list_documents(collection)
@@ -125,13 +132,13 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             answer = qa.ask(
                 question,
                 collection or None,
-                model or None,
+                settings.offered_model(model),
                 int(top_k) if top_k else None,
                 history or None,
                 settings=settings,
             )
         except QAError as e:
-            raise gr.Error(str(e)) from None
+            raise _api_error(e) from None
         return answer.to_dict()
 
     def sources_api(collection: str = "") -> list:
@@ -139,7 +146,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
         try:
             return [vars(i) for i in qa.sources(collection or None, settings=settings)]
         except QAError as e:
-            raise gr.Error(str(e)) from None
+            raise _api_error(e) from None
 
     private = {"api_visibility": "private"}
     with gr.Blocks(
@@ -194,10 +201,14 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                     remove_button = gr.Button("Remove", elem_id="qa-remove")
             with gr.Column(scale=2):
                 gr.Markdown("### Settings")
-                model = gr.Textbox(
+                # Only the models the server offers (QA_MODEL, QA_UI_MODELS): a model string typed by a
+                # visitor could name any provider or URL, and the prompt would go there.
+                model = gr.Dropdown(
+                    choices=settings.offered_models,
                     value=settings.model,
                     label="Model",
-                    info="'extractive' (offline, built in) or a litellm model string",
+                    info="offered by this server (QA_MODEL, QA_UI_MODELS)",
+                    interactive=len(settings.offered_models) > 1,
                     elem_id="qa-model",
                 )
                 top_k = gr.Slider(
@@ -233,10 +244,21 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
 
 def error_message(e: Exception) -> str:
     """What the page shows for an error: QAError messages as they are; anything else is logged too."""
+    from index.redact import redact
+
     if isinstance(e, QAError):
-        return str(e)
-    log.error("unexpected error in the UI", exc_info=e)
-    return f"Unexpected error ({type(e).__name__}: {e}). See the server log; the app keeps working."
+        return redact(e)
+    trace = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    log.error("unexpected error in the UI: %s", redact(trace))  # tracebacks quote headers and URLs too
+    return redact(f"Unexpected error ({type(e).__name__}: {e}). See the server log; the app keeps working.")
+
+
+def _api_error(e: QAError):
+    """A Gradio error for an API caller. Gradio renders its message as HTML in the page's toast: escaped, it
+    shows as text (a file name such as '<img src=x>.txt' stays a name)."""
+    import gradio as gr
+
+    return gr.Error(html.escape(str(e), quote=False), print_exception=False)
 
 
 def _discard(files) -> None:
