@@ -44,7 +44,13 @@ def llm():
 def ui_url(ui_home, llm, tmp_path_factory):
     """The app serving the indexed seeds (collection 'default'). Tests that write use their own collection."""
     log = tmp_path_factory.mktemp("ui-log") / "qa-ui.log"
-    env = {"QA_API_BASE": llm.api_base, "QA_API_KEY": "test", "QA_TIMEOUT": "10", "QA_MAX_FILE_MB": "1"}
+    env = {
+        "QA_API_BASE": llm.api_base,
+        "QA_API_KEY": "test",
+        "QA_TIMEOUT": "10",
+        "QA_MAX_FILE_MB": "1",
+        "QA_UI_MODELS": "openai/test-model",  # the page offers only configured models
+    }
     with running_app(ui_home, log, **env) as url:
         yield url
 

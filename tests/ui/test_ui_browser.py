@@ -151,8 +151,11 @@ def test_remove_an_uploaded_document(page, ui_home):
 def test_the_model_setting_is_used_and_model_errors_show_in_the_page(page, llm):
     from llm_server import Reply, Status
 
-    model = page.locator("#qa-model textarea, #qa-model input").first
-    model.fill("openai/test-model")
+    def choose_model(name: str) -> None:  # a dropdown of the models the server offers
+        page.click("#qa-model input")
+        page.get_by_role("option", name=name).click()
+
+    choose_model("openai/test-model")
     llm.script(Reply("Mike Waltz is the national security adviser. [1]"))
     reply = ask(page, SEED_QUESTION)
     assert "Waltz" in reply.inner_text()
@@ -165,7 +168,7 @@ def test_the_model_setting_is_used_and_model_errors_show_in_the_page(page, llm):
     assert "qa-error" in reply.get_attribute("class")
     assert "API key" in reply.inner_text()
     # The page goes on: back to the built-in answerer.
-    model.fill("extractive")
+    choose_model("extractive")
     assert "Waltz" in ask(page, SEED_QUESTION).inner_text()
 
 
