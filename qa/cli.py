@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _collection(p)
     p.add_argument("--json", action="store_true", help="print the IndexReport as JSON")
+    p.add_argument(
+        "--watch", action="store_true", help="keep indexing changes (one line per batch) until Ctrl-C"
+    )
 
     p = sub.add_parser("ask", help="answer a question, with its sources")
     p.add_argument("question", help="the question, in quotes")
@@ -124,6 +127,10 @@ def _run(fn) -> int:
 
 
 def _index(args) -> int:
+    if args.watch:
+        from qa.watch import watch
+
+        return watch(args.paths, collection=args.collection)
     import qa
 
     progress = _Progress() if not args.json else None
