@@ -5,7 +5,9 @@
   starts in a fraction of the time, and batches run about twice as fast on CPU.
 - `torch`: sentence-transformers, as the model's authors ship it.
 
-QA_EMBED_BACKEND=torch|onnx chooses. Both give the same vectors (cosine > 0.999), so an index built with one can be
+The backend, the ONNX Runtime threads and the export cache folder are arguments (qa's settings QA_EMBED_BACKEND,
+QA_EMBED_THREADS, QA_CACHE_DIR supply them through `IndexConfig`); nothing here reads or changes os.environ, and a
+local model folder is loaded with `local_files_only` (never a hub request). Both backends give the same vectors (cosine > 0.999), so an index built with one can be
 queried with the other; within a process every vector (documents, questions, answer sentences) comes from the one
 embedder that `get_embedder` returns. Models that the ONNX path does not cover (not a local folder, or not
 Transformer + mean pooling) use the torch backend.
@@ -24,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index.config import IndexConfig
 from index.errors import ConfigError
 
 _MINILM_NAMES = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
@@ -199,20 +202,17 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
-def embed_backend() -> str:
-    backend = (os.environ.get("QA_EMBED_BACKEND") or "onnx").strip().lower()
-    if backend not in BACKENDS:
+def check_backend(backend: str) -> str:
+    """The backend name, normalized; a ConfigError names the setting when it is not one of BACKENDS."""
+    name = (backend or "onnx").strip().lower()
+    if name not in BACKENDS:
         raise ConfigError(f"QA_EMBED_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    return backend
+    return name
 
 
-def cache_dir() -> Path:
-    """Where exported models live: QA_CACHE_DIR, else the user's cache folder (shared by every QA_HOME)."""
-    explicit = os.environ.get("QA_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "qa"
+def default_cache_dir() -> Path:
+    """The user's cache folder for exported models (shared by every QA_HOME), when none is configured."""
+    return Path.home() / ".cache" / "qa"
 
 
 def onnx_supported(model_dir: Path) -> bool:
@@ -237,14 +237,19 @@ def onnx_supported(model_dir: Path) -> bool:
     )
 
 
-def onnx_model_path(model_dir: Path) -> Path:
+def onnx_model_path(model_dir: Path, cache_dir: Path | None = None) -> Path:
     """The cached export of a model folder; its name changes when the weights or the recipe change."""
     weights = model_dir / "model.safetensors"
     if not weights.exists():
         weights = model_dir / "pytorch_model.bin"
     st = weights.stat()
     key = hashlib.sha256(f"{model_dir.resolve()}|{st.st_size}|{st.st_mtime_ns}|{EXPORT_VERSION}".encode())
-    return cache_dir() / "onnx" / f"{model_dir.name}-{key.hexdigest()[:16]}" / "model.onnx"
+    return (
+        (cache_dir or default_cache_dir())
+        / "onnx"
+        / f"{model_dir.name}-{key.hexdigest()[:16]}"
+        / "model.onnx"
+    )
 
 
 def export_onnx(model_dir: Path, target: Path) -> Path:
@@ -258,7 +263,9 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     # Eager attention: the exported graph takes the mask as data (no shortcut traced for an all-ones mask).
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    model = AutoModel.from_pretrained(
+        str(model_dir), attn_implementation="eager", local_files_only=True
+    ).eval()
 
     class _Hidden(torch.nn.Module):
         def __init__(self, inner):
@@ -329,14 +336,14 @@ def _max_seq_length(model_dir: Path) -> int:
 @functools.lru_cache(maxsize=2)
 def _load_model(name: str):
     path = resolve_model_path(name)
-    _offline_if_local(path)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
     try:
-        return SentenceTransformer(path, device="cpu")
+        # A local copy: never ask the hub (what HF_HUB_OFFLINE would do, without touching the environment).
+        return SentenceTransformer(path, device="cpu", local_files_only=os.path.isdir(path))
     except (OSError, ValueError) as e:
         raise ConfigError(
             f"Cannot load embedding model '{name}': {e}. Set QA_EMBED_MODEL to a sentence-transformers model "
@@ -344,19 +351,11 @@ def _load_model(name: str):
         ) from None
 
 
-def _offline_if_local(path: str) -> None:
-    if os.path.isdir(path):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local copy: never ask the hub
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "Loading weights" bar on every start
-
-
-def _onnx_embedder(name: str) -> OnnxEmbedder | None:
+def _onnx_embedder(name: str, threads: int | None, cache_dir: Path | None) -> OnnxEmbedder | None:
     model_dir = Path(resolve_model_path(name))
     if not model_dir.is_dir() or not onnx_supported(model_dir):
         return None
-    _offline_if_local(str(model_dir))
-    target = onnx_model_path(model_dir)
+    target = onnx_model_path(model_dir, cache_dir)
     try:
         export_onnx(model_dir, target)
     except OSError as e:
@@ -364,19 +363,27 @@ def _onnx_embedder(name: str) -> OnnxEmbedder | None:
             f"Cannot write the ONNX export of '{name}' to {target.parent}: {e}. Set QA_CACHE_DIR to a writable "
             "folder, or QA_EMBED_BACKEND=torch."
         ) from None
-    threads = os.environ.get("QA_EMBED_THREADS")
-    return OnnxEmbedder(name, model_dir, target, int(threads) if threads else None)
+    return OnnxEmbedder(name, model_dir, target, threads)
 
 
-def get_embedder(name: str, backend: str | None = None) -> Embedder:
+def get_embedder(
+    name: str, backend: str = "onnx", *, threads: int | None = None, cache_dir: Path | None = None
+) -> Embedder:
     """One embedder per model (and backend) per process: loading takes time, so it is kept between questions."""
-    return _get_embedder(name, backend or embed_backend())
+    return _get_embedder(name, check_backend(backend), threads, cache_dir)
+
+
+def embedder_for(config: IndexConfig) -> Embedder:
+    """The embedder an index configuration names."""
+    return get_embedder(
+        config.embed_model, config.embed_backend, threads=config.embed_threads, cache_dir=config.cache_dir
+    )
 
 
 @functools.lru_cache(maxsize=4)
-def _get_embedder(name: str, backend: str) -> Embedder:
+def _get_embedder(name: str, backend: str, threads: int | None, cache_dir: Path | None) -> Embedder:
     if backend == "onnx":
-        embedder = _onnx_embedder(name)
+        embedder = _onnx_embedder(name, threads, cache_dir)
         if embedder is not None:
             return embedder
     return SentenceTransformerEmbedder(name)

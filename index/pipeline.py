@@ -174,9 +174,9 @@ def _reason(error: Exception) -> str:
 
 
 def _embedder(config: IndexConfig):
-    from index.embed import get_embedder
+    from index.embed import embedder_for
 
-    return get_embedder(config.embed_model)
+    return embedder_for(config)
 
 
 def _write_batch(batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport) -> None:

@@ -24,10 +24,10 @@ class Answerer(Protocol):
 
 def get_answerer(settings) -> Answerer:
     if settings.model == "extractive":
-        from index.embed import get_embedder
+        from index.embed import embedder_for
         from qa.extractive import ExtractiveAnswerer
 
-        return ExtractiveAnswerer(get_embedder(settings.embed_model))
+        return ExtractiveAnswerer(embedder_for(settings.index_config()))
     from qa.generate import LLMAnswerer
 
     return LLMAnswerer(settings)

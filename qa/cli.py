@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from qa.errors import QAError
@@ -92,6 +93,7 @@ def _positive_int(value: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _process_environment()
     if argv[:1] == ["eval"]:  # the runner owns its options, `qa eval --help` included
         return _run(lambda: _eval(argv[1:]))
     if argv[:1] == ["bench"]:  # eval/bench.py owns its options
@@ -113,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         "mcp": _mcp,
     }[args.command]
     return _run(lambda: command(args))
+
+
+def _process_environment() -> None:
+    """The `qa` process's own environment, set at its entry point (library calls never change os.environ):
+    litellm reads its price map from the installed package instead of fetching it when imported."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def _run(fn) -> int:
@@ -266,7 +274,13 @@ def _remove(args) -> int:
 
 
 def _ui(args) -> int:
+    from qa.settings import load_settings
     from ui.app import serve
+
+    # Gradio reads these from the environment only. Uploads sit in its cache before our handler copies them:
+    # keep that cache under QA_HOME; and no usage analytics.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(load_settings().home / "gradio-cache"))
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
     serve(host=args.host, port=args.port, collection=args.collection)
     return 0

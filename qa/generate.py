@@ -306,9 +306,6 @@ def _short(e: Exception) -> str:
 
 
 def _litellm():
-    """litellm, imported on first use, offline (local price map) and quiet."""
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the price map at run time
-    import litellm
+    from qa.llm import import_litellm
 
-    litellm.suppress_debug_info = True
-    return litellm
+    return import_litellm()

@@ -3,7 +3,6 @@ fenced as data and fitted to the model's context window with tiktoken."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, replace
 
@@ -48,11 +47,10 @@ class Prompt:
 
 def context_window(model: str) -> int:
     """Input tokens the model accepts: from litellm's (local) model map when it knows the model."""
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the price map at run time
-    try:
-        import litellm
+    from qa.llm import import_litellm
 
-        info = litellm.get_model_info(model)
+    try:
+        info = import_litellm().get_model_info(model)
     except Exception:  # an unknown or self-hosted model: litellm raises; be conservative
         return DEFAULT_CONTEXT_WINDOW
     size = info.get("max_input_tokens") or info.get("max_tokens")

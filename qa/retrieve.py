@@ -55,9 +55,9 @@ class Retriever:
         lexical: list[tuple[str, float]] = []
         chunks: dict[str, Chunk] = {}
         if cfg.use_dense:
-            from index.embed import get_embedder
+            from index.embed import embedder_for
 
-            query_vector = get_embedder(self.settings.embed_model).embed_query(question)
+            query_vector = embedder_for(self.settings.index_config()).embed_query(question)
             dense = [(hit.chunk_id, hit.score) for hit in self.store.query(query_vector, n)]
         if cfg.use_lexical:
             for hit in self.catalog.search(question, n):

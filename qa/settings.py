@@ -27,6 +27,9 @@ class Settings:
     api_base: str | None = None
     api_key: str | None = None
     embed_model: str = DEFAULT_EMBED_MODEL
+    embed_backend: str = "onnx"  # "onnx" or "torch"
+    embed_threads: int | None = None  # ONNX Runtime threads; None: the runtime decides
+    cache_dir: Path | None = None  # exported embedding models; None: the user's cache folder
     top_k: int = DEFAULT_TOP_K
     timeout: float = 60.0  # seconds for one model call
     max_file_mb: float = 50.0  # larger files are refused with this limit named
@@ -48,6 +51,9 @@ class Settings:
             collection=self.collection,
             chroma_url=self.chroma_url,
             embed_model=self.embed_model,
+            embed_backend=self.embed_backend,
+            embed_threads=self.embed_threads,
+            cache_dir=self.cache_dir,
             max_file_bytes=int(self.max_file_mb * 1_000_000),
         )
 
@@ -103,6 +109,18 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     except ValueError:
         raise ConfigError("QA_TIMEOUT and QA_MAX_FILE_MB must be numbers") from None
 
+    backend = (_env(environ, "QA_EMBED_BACKEND") or "onnx").strip().lower()
+    if backend not in ("onnx", "torch"):
+        raise ConfigError(f"QA_EMBED_BACKEND must be one of onnx, torch, got {backend!r}")
+    threads = _env(environ, "QA_EMBED_THREADS")
+    try:
+        threads_value = int(threads) if threads else None
+    except ValueError:
+        raise ConfigError(f"QA_EMBED_THREADS must be a whole number, got {threads!r}") from None
+    cache = _env(environ, "QA_CACHE_DIR")
+    xdg_cache = _env(environ, "XDG_CACHE_HOME")
+    cache_dir = Path(cache).expanduser() if cache else Path(xdg_cache) / "qa" if xdg_cache else None
+
     return Settings(
         home=Path(_env(environ, "QA_HOME") or _default_home()).expanduser(),
         chroma_url=_env(environ, "QA_CHROMA_URL"),
@@ -111,6 +129,9 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         api_base=_env(environ, "QA_API_BASE"),
         api_key=_env(environ, "QA_API_KEY"),
         embed_model=_env(environ, "QA_EMBED_MODEL") or DEFAULT_EMBED_MODEL,
+        embed_backend=backend,
+        embed_threads=threads_value,
+        cache_dir=cache_dir,
         top_k=top_k_value,
         timeout=timeout_value,
         max_file_mb=max_mb_value,

@@ -35,9 +35,6 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def build_app(collection: str | None = None, *, settings: Settings | None = None):
     """The Gradio Blocks app (not launched). `serve` launches it; tests and other servers may mount it."""
     settings = (settings or qa.load_settings()).with_overrides(collection=collection)
-    # Gradio stores uploads in its cache before our handler copies them: keep that cache under QA_HOME too.
-    os.environ["GRADIO_TEMP_DIR"] = str(Path(settings.home) / "gradio-cache")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     def chat_turn(question, turns, collection, model, top_k):

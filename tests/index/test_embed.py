@@ -14,7 +14,6 @@ import pytest
 from index.embed import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
-    embed_backend,
     get_embedder,
     onnx_model_path,
     onnx_supported,
@@ -22,6 +21,7 @@ from index.embed import (
 )
 from qa.errors import ConfigError
 from qa.settings import DEFAULT_EMBED_MODEL as MODEL_FOR_TESTS
+from qa.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = Path(resolve_model_path(MODEL_FOR_TESTS))
@@ -42,8 +42,9 @@ def refuse(*args, **kwargs):
     raise OSError("network use in a test")
 socket.socket.connect = refuse
 socket.create_connection = refuse
+from pathlib import Path
 from index.embed import get_embedder
-e = get_embedder("all-MiniLM-L6-v2", "onnx")
+e = get_embedder("all-MiniLM-L6-v2", "onnx", cache_dir=Path(sys.argv[1]))
 v = e.embed_query("What is a decorator?")
 print(json.dumps({"type": type(e).__name__, "norm": float((v * v).sum()), "torch": "torch" in sys.modules}))
 """
@@ -83,9 +84,13 @@ def test_batching_keeps_order_and_values(onnx_embedder):
 
 def _child(cache: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "HF_"))}
-    env.update(QA_CACHE_DIR=str(cache), QA_EMBED_BACKEND="onnx")
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", CHILD, str(cache)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -106,20 +111,26 @@ def test_export_is_made_offline_once_and_reused(tmp_path):
     assert sorted(tmp_path.rglob("*.onnx")) == exported
 
 
-def test_export_path_follows_the_weights(tmp_path, monkeypatch):
+def test_export_path_follows_the_weights(tmp_path, qa_home, monkeypatch):
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
-    path = onnx_model_path(MODEL_DIR)
-    assert path.is_relative_to(tmp_path) and path == onnx_model_path(MODEL_DIR)
+    cache = load_settings(env_file=None).index_config().cache_dir
+    path = onnx_model_path(MODEL_DIR, cache)
+    assert path.is_relative_to(tmp_path) and path == onnx_model_path(MODEL_DIR, cache)
 
 
-def test_backend_choice(monkeypatch):
-    monkeypatch.delenv("QA_EMBED_BACKEND", raising=False)
-    assert embed_backend() == "onnx"
+def test_embedding_settings(qa_home, monkeypatch):
+    assert load_settings(env_file=None).embed_backend == "onnx"
     monkeypatch.setenv("QA_EMBED_BACKEND", "Torch")
-    assert embed_backend() == "torch"
+    monkeypatch.setenv("QA_EMBED_THREADS", "2")
+    config = load_settings(env_file=None).index_config()
+    assert (config.embed_backend, config.embed_threads) == ("torch", 2)
     monkeypatch.setenv("QA_EMBED_BACKEND", "tensorflow")
     with pytest.raises(ConfigError, match="QA_EMBED_BACKEND"):
-        embed_backend()
+        load_settings(env_file=None)
+    monkeypatch.setenv("QA_EMBED_BACKEND", "onnx")
+    monkeypatch.setenv("QA_EMBED_THREADS", "many")
+    with pytest.raises(ConfigError, match="QA_EMBED_THREADS"):
+        load_settings(env_file=None)
 
 
 def test_only_mean_pooled_local_models_go_to_onnx(tmp_path):
