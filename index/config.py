@@ -21,6 +21,7 @@ class IndexConfig:
     embed_threads: int | None = None  # ONNX Runtime threads; None: the runtime decides
     cache_dir: Path | None = None  # exported models; None: the user's cache folder
     max_file_bytes: int = 50_000_000  # larger files are refused with this limit named
+    follow_links: bool = False  # follow links inside an indexed folder that lead out of it
 
     @property
     def store_key(self) -> str:

@@ -10,7 +10,6 @@ indexed again (tests/index/test_kill.py kills runs with SIGKILL to check it).
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,11 +20,15 @@ from index.chunk import DEFAULT_CHUNKING, ChunkingConfig, chunk_document
 from index.config import IndexConfig
 from index.document import Chunk
 from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError
-from index.load import check_size, is_supported, load
+from index.load import is_supported, load
 from index.lock import IndexLock
 from index.report import IndexReport
+from index.safe_open import check_size, hash_file, is_inside
 from index.store import ChromaStore
 
+OUTSIDE_LINK = (
+    "a link to outside the folder being indexed: not followed (`qa index --follow-links` follows it)"
+)
 BATCH_CHUNKS = 512  # chunks embedded and written together
 Progress = Callable[[str, int, int], None]  # (message, done, total)
 
@@ -36,6 +39,7 @@ class _Candidate:
     source: str
     size: int
     mtime_ns: int
+    follow: bool = True  # False: found as a file, not a link; a link put in its place later is refused
 
 
 def open_collection(config: IndexConfig) -> tuple[ChromaStore, Catalog]:
@@ -87,7 +91,7 @@ def _run(
 ):
     redo = _reconcile(store, catalog)
     known = catalog.sources()
-    candidates, scanned_roots, missing = _discover(paths, report)
+    candidates, scanned_roots, missing = _discover(paths, report, config.follow_links)
     seen = {c.source for c in candidates}
 
     # Sources gone from a folder we scanned, or named directly and now missing.
@@ -125,7 +129,7 @@ def _run(
             continue
         try:
             check_size(cand.size, max_bytes)  # before hashing: a huge file costs no reading at all
-            digest = _hash_file(cand.path)
+            digest = hash_file(cand.path, max_bytes, cand.follow)
             if current and previous.hash == digest:
                 catalog.touch(cand.source, cand.size, cand.mtime_ns)
                 report.unchanged.append(cand.source)
@@ -216,15 +220,9 @@ def _reconcile(store: ChromaStore, catalog: Catalog) -> set[str]:
     return catalog.sources_of_chunks(catalog.chunk_ids() - in_chroma) | catalog.pending_sources()
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _discover(paths, report: IndexReport) -> tuple[list[_Candidate], list[str], set[str]]:
+def _discover(
+    paths, report: IndexReport, follow_links: bool = False
+) -> tuple[list[_Candidate], list[str], set[str]]:
     """Supported files under the given paths, the folders scanned, and the paths that do not exist.
 
     Problems go into the report; nothing raises."""
@@ -240,13 +238,13 @@ def _discover(paths, report: IndexReport) -> tuple[list[_Candidate], list[str], 
             continue
         if path.is_dir():
             roots.append(absolute)
-            _walk(Path(absolute), found, report)
+            _walk(Path(absolute), found, report, follow_links)
         else:
             _add_file(Path(absolute), found, report, explicit=True)
     return sorted(found.values(), key=lambda c: c.source), roots, missing
 
 
-def _walk(root: Path, found: dict[str, _Candidate], report: IndexReport) -> None:
+def _walk(root: Path, found: dict[str, _Candidate], report: IndexReport, follow_links: bool) -> None:
     visited: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -270,6 +268,10 @@ def _walk(root: Path, found: dict[str, _Candidate], report: IndexReport) -> None
             if entry.name.startswith("."):
                 continue  # hidden files and folders (.git, .venv, editor state)
             path = Path(entry.path)
+            link = entry.is_symlink()
+            if link and not follow_links and not is_inside(path, root):
+                report.skipped.append({"source": str(path), "reason": OUTSIDE_LINK})
+                continue
             try:
                 if entry.is_dir():  # follows symlinks; loops are caught by `visited`
                     stack.append(path)
@@ -277,10 +279,12 @@ def _walk(root: Path, found: dict[str, _Candidate], report: IndexReport) -> None
             except OSError as e:
                 report.failed.append({"source": str(path), "reason": _reason(e)})
                 continue
-            _add_file(path, found, report, explicit=False)
+            _add_file(path, found, report, explicit=False, follow=link)
 
 
-def _add_file(path: Path, found: dict[str, _Candidate], report: IndexReport, explicit: bool) -> None:
+def _add_file(
+    path: Path, found: dict[str, _Candidate], report: IndexReport, explicit: bool, follow: bool = True
+) -> None:
     source = str(path)
     if not is_supported(path):
         report.skipped.append(
@@ -299,7 +303,7 @@ def _add_file(path: Path, found: dict[str, _Candidate], report: IndexReport, exp
     if not path.is_file():
         report.failed.append({"source": source, "reason": "not a regular file"})
         return
-    found[source] = _Candidate(path, source, st.st_size, st.st_mtime_ns)
+    found[source] = _Candidate(path, source, st.st_size, st.st_mtime_ns, follow)
 
 
 def remove_sources(targets: list[str], config: IndexConfig) -> list[str]:

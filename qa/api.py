@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -22,17 +23,20 @@ def index(
     *,
     progress: Callable[[str, int, int], None] | None = None,
     settings: Settings | None = None,
+    follow_links: bool = False,
 ):
     """Add, update and remove documents so that the collection mirrors the given files and folders.
 
     Returns an `IndexReport`. Bad files are reported in `report.failed` and skipped; the rest is indexed.
+    Links inside a folder that lead out of it are skipped unless `follow_links`.
     """
     from index.pipeline import run_index
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     s = _settings(settings, collection=collection)
-    report = run_index(paths, s.index_config(), progress=progress)
+    config = dataclasses.replace(s.index_config(), follow_links=follow_links)
+    report = run_index(paths, config, progress=progress)
     _forget_collection(s)
     return report
 

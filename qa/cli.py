@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--watch", action="store_true", help="keep indexing changes (one line per batch) until Ctrl-C"
     )
+    p.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="follow links inside the folders that lead out of them (default: skip them)",
+    )
 
     p = sub.add_parser("ask", help="answer a question, with its sources")
     p.add_argument("question", help="the question, in quotes")
@@ -143,7 +148,9 @@ def _index(args) -> int:
 
     progress = _Progress() if not args.json else None
     try:
-        report = qa.index(args.paths, collection=args.collection, progress=progress)
+        report = qa.index(
+            args.paths, collection=args.collection, progress=progress, follow_links=args.follow_links
+        )
     finally:
         if progress:
             progress.close()
