@@ -84,7 +84,9 @@ def _touched(source: str, changed: set[str]) -> bool:
 
 
 def _print(line: str) -> None:
-    print(line, flush=True)
+    from qa.terminal import echo
+
+    echo(line, flush=True)  # file names carry no control characters to the terminal
 
 
 class _VisibleFiles(DefaultFilter):

@@ -110,7 +110,7 @@ def test_links_out_of_the_folder_are_not_followed_unless_asked(qa_home, tmp_path
     assert set(skipped) == {"passwd.txt", "elsewhere"} and "--follow-links" in skipped["passwd.txt"]
     indexed = {os.path.basename(s.source) for s in qa.sources()}
     assert indexed == {"keeper.txt", "inside.txt"}
-    assert qa.ask("What is the vault combination?").refused or "zanzibar" not in str(qa.ask("vault").to_dict())
+    assert not any("zanzibar" in p.text for p in qa.ask("What is the vault combination?").passages)
 
     report = qa.index([folder], follow_links=True)
     assert {os.path.basename(s) for s in report.added} == {"passwd.txt", "notes.txt"}
