@@ -1,82 +1,82 @@
 """The built-in answerer: no generative model. It answers with the passage sentence(s) that best support an
 answer to the question, each cited, and refuses when nothing does. Deterministic.
 
-A sentence is scored by cheap evidence (weights chosen on SQuAD, see eval/tune_retrieval.py):
-- lexical: the share of the question's content words it contains, each weighted by how rare it is among the
-  candidate sentences (a word every sentence has tells nothing);
+Candidates are the answer units of the passages (qa.units): prose sentences, list items and table rows; code
+lines only when the question asks for code. Signatures, headings and lead-ins ("... in the following table.")
+are never answers, but their words count for the units under them: the definition after `str.partition(sep)`
+answers "What does str.partition return?".
+
+A unit is scored by cheap evidence (weights chosen on SQuAD, see eval/tune_retrieval.py):
+- lexical: the share of the question's content words it (or the heading/signature above it) contains, each
+  weighted by how rare it is among the candidates (a word every sentence has tells nothing);
 - passage: the retrieval score of its passage, relative to the best one;
-- answer type: "who" wants a name, "when" a date, "how many" a number, and the sentence must bring one that
+- answer type: "who" wants a name, "when" a date, "how many" a number, and the unit must bring one that
   the question does not already contain.
-Then the best four by that score are re-ranked with the embedding model (question vs sentence cosine):
-+2-3 points for four short model inputs; embedding all ~35 candidate sentences costs ten times more.
+Then the best four by that score are re-ranked with the embedding model (question vs unit cosine):
++2-3 points for four short model inputs; embedding all ~35 candidates costs ten times more.
 
 Refusal: the question's rare words are missing from every passage (off topic), it names something (a proper
-name or a number) that the best sentence's passage does not mention (unless that sentence is semantically
-close to the question), it asks what is *not* so while the best sentence negates nothing,
-or the best sentence scores too low.
+name or a number) that the best unit's passage does not mention (unless that unit is semantically close to
+the question), it asks what is *not* so while the best unit negates nothing, or the best unit scores too low.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from index.catalog import STOPWORDS
-from index.sentences import sentence_spans
 from qa.answer import REFUSAL_TEXT, Answer, Citation, Passage
-from qa.followup import retrieval_fallback
-
-_WORD = re.compile(r"\w+")
-_NEGATION = re.compile(r"\b(not|never|no|none|nor|non|cannot|without)\b|n't\b", re.I)
-_NEGATING_PREFIXES = ("non", "un", "ab", "dis", "in", "im", "ir", "il")
-_OPPOSITES = dict(
-    pair
-    for a, b in [
-        ("least", "most"), ("less", "more"), ("fewer", "more"), ("different", "same"), ("open", "closed"),
-        ("first", "last"), ("lowest", "highest"), ("smallest", "largest"), ("minimum", "maximum"),
-        ("increase", "decrease"), ("increased", "decreased"), ("worst", "best"), ("inside", "outside"),
-        ("earliest", "latest"), ("weakest", "strongest"), ("rarely", "commonly"), ("cheapest", "most expensive"),
-    ]
-    for pair in ((a, b), (b, a))
-)  # fmt: skip
-_NAME_OR_NUMBER = re.compile(r"\b[A-Z]\w*|\b\d+\b")
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_MONTH = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
+from qa.evidence import (
+    _WORD,
+    answer_type_cue,
+    content_terms,
+    contradicts,
+    missing_names,
+    negated,
+    question_type,
 )
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens)\b",
+from qa.followup import rewrite_followup
+from qa.units import ANSWER_KINDS, Unit, clean_markup, passage_units, row_text
+
+__all__ = [
+    "ExtractiveAnswerer",
+    "ExtractiveConfig",
+    "answer_type_cue",
+    "content_terms",
+    "contradicts",
+    "missing_names",
+    "question_type",
+]
+
+# "Show me an example of ...", "What is the syntax of ...", "How do I write ... in code?"
+_ASKS_FOR_CODE = re.compile(
+    r"\b(example|code|snippet|syntax|command line|shell command|one-liner|how (do|can|would) (i|you) "
+    r"(write|type|spell))\b",
     re.I,
 )
-_CAPITALIZED = re.compile(r"\b[A-Z][a-z]+")
-_QUESTION_TYPES = (
-    (
-        "number",
-        re.compile(
-            r"\bhow (many|much|long|far|old|large|big|tall|high)\b|\bwhat (percentage|percent|number)\b"
-        ),
-    ),
-    ("date", re.compile(r"\bwhen\b|\b(what|which) (year|century|decade|date|month|day)\b")),
-    ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhom\b|\bwhere\b")),
-)
+
+# Words that say how to answer, not what about: no document sentence needs to contain them.
+_ASKING_TERMS = set(content_terms("show tell explain describe example examples please give me know"))
+_CODE_TERMS = set(content_terms("code snippet syntax command line shell write type spell"))
 
 
 @dataclass(frozen=True)
 class ExtractiveConfig:
     lexical_weight: float = 1.0
+    context_weight: float = 0.7  # a question word found only in the heading/signature above a unit
     passage_weight: float = 0.6
     answer_type_weight: float = 0.2
-    semantic_weight: float = 0.5  # > 0: embed candidate sentences and add their cosine to the question
+    semantic_weight: float = 0.5  # > 0: embed candidate units and add their cosine to the question
     semantic_top: int = 4  # ...only the best this many by the cheap score (0: all of them, slow on CPU)
-    pair_words: int = 32  # a second sentence joins the best one when both fit in this many words...
+    pair_words: int = 32  # a second unit joins the best one when both fit in this many words...
     pair_gap: float = 0.4  # ...and it scores nearly as well
-    min_score: float = 0.75  # refuse when the best sentence scores below this
+    min_score: float = 0.75  # refuse when the best unit scores below this
     min_coverage: float = 0.2  # refuse when less of the question (rarity-weighted) is in the passages
     refuse_missing_names: bool = True
-    names_min_similarity: float = 0.6  # ...unless the best sentence is at least this close to the question
+    names_min_similarity: float = 0.6  # ...unless the best unit is at least this close to the question
     refuse_negation_mismatch: bool = True
     refuse_contradiction: bool = True
 
@@ -85,15 +85,31 @@ DEFAULT_EXTRACTIVE = ExtractiveConfig()
 
 
 @dataclass
-class _Sentence:
+class _Candidate:
     passage: Passage
-    start: int  # offsets into the passage text
-    end: int
-    text: str
+    unit: Unit
+    index: int  # the unit's position among its passage's units
+    shown: str  # the text as the answer shows it: markup stripped, a table row as "header: cell; ..."
     terms: set[str]
+    context_terms: set[str]
     words: int
     score: float = 0.0
     similarity: float | None = None  # cosine to the question, where embedded
+
+    @property
+    def quote(self) -> str:
+        return self.passage.text[self.unit.start : self.unit.end]
+
+
+@dataclass
+class Choice:
+    """What the answerer found for a question: the ranked candidates and the evidence a refusal weighs."""
+
+    question: str
+    ranked: list[_Candidate]
+    weight: dict[str, float]  # question term -> rarity weight
+    coverage: float  # the rarity-weighted share of the question's terms found in the passages
+    extras: dict[str, float] = field(default_factory=dict)
 
 
 class ExtractiveAnswerer:
@@ -109,32 +125,19 @@ class ExtractiveAnswerer:
         yield answer
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
-        return None  # no language model: qa.followup falls back to retrieval-side context
+        return rewrite_followup(question, history) if history else None
 
     def answer(
         self, question: str, passages: list[Passage], history: list[tuple[str, str]] | None = None
     ) -> Answer:
-        """With `history`, a follow-up is scored with the earlier turn's words (qa.followup), and sentences
+        """With `history`, a follow-up is scored as its standalone rewrite (qa.followup), and sentences
         already given as answers are not given again."""
         refused = Answer(question, REFUSAL_TEXT, True, [], passages, self.name)
-        said = " ".join(a for _, a in history or [])
-        sentences = [
-            _Sentence(p, s, e, p.text[s:e], set(content_terms(p.text[s:e])), len(p.text[s:e].split()))
-            for p in passages
-            for s, e in sentence_spans(p.text)
-            if e - s > 3 and p.text[s:e] not in said
-        ]
-        scored_question = retrieval_fallback(question, history) if history else question
-        question_terms = set(content_terms(scored_question))
-        if not sentences or not question_terms:
+        choice = self.choose(question, passages, history)
+        if choice is None or self._refuse(choice, passages):
             return refused
-        idf = _idf(sentences)
-        weight = {t: idf(t) for t in question_terms}
-        self._score(scored_question, question_terms, weight, sentences)
-        ranked = sorted(sentences, key=lambda s: -s.score)  # stable: ties keep passage and reading order
+        ranked = choice.ranked
         best = ranked[0]
-        if self._refuse(question, weight, passages, best):
-            return refused
         chosen = [best]
         for other in ranked[1:3]:
             if (
@@ -146,51 +149,77 @@ class ExtractiveAnswerer:
                 break
         return _build_answer(question, chosen, passages, self.name)
 
-    def _score(self, question: str, question_terms: set[str], weight: dict[str, float], sentences) -> None:
+    def choose(
+        self, question: str, passages: list[Passage], history: list[tuple[str, str]] | None = None
+    ) -> Choice | None:
+        """The candidates ranked best first, or None when there is nothing to rank."""
+        said = " ".join(a for _, a in history or [])
+        scored_question = (rewrite_followup(question, history) if history else None) or question
+        wants_code = bool(_ASKS_FOR_CODE.search(scored_question))
+        candidates = [c for p in passages for c in _candidates(p, said)]
+        answerable = [
+            c for c in candidates if c.unit.kind in ANSWER_KINDS or (wants_code and c.unit.kind == "code")
+        ]
+        candidates = answerable or [c for c in candidates if c.unit.kind not in ("markup", "heading")]
+        question_terms = set(content_terms(scored_question)) - _ASKING_TERMS
+        if wants_code:
+            question_terms -= _CODE_TERMS
+        if not candidates or not question_terms:
+            return None
+        idf = _idf(candidates)
+        weight = {t: idf(t) for t in question_terms}
+        self._score(scored_question, question_terms, weight, candidates)
+        ranked = sorted(candidates, key=lambda c: -c.score)  # stable: ties keep passage and reading order
+        passage_terms = set(content_terms(" ".join(f"{p.title} {p.heading} {p.text}" for p in passages)))
+        coverage = sum(w for t, w in weight.items() if t in passage_terms) / (sum(weight.values()) or 1.0)
+        return Choice(scored_question, ranked, weight, coverage)
+
+    def _score(self, question: str, question_terms: set[str], weight: dict[str, float], candidates) -> None:
         cfg = self.config
         total = sum(weight.values()) or 1.0
-        top_passage = max(s.passage.score for s in sentences) or 1.0
+        top_passage = max(c.passage.score for c in candidates) or 1.0
         kind = question_type(question)
         question_words = {w.lower() for w in _WORD.findall(question)}
-        for s in sentences:
-            lexical = sum(weight[t] for t in question_terms & s.terms) / total
-            s.score = (
+        for c in candidates:
+            found = question_terms & c.terms
+            above = (question_terms & c.context_terms) - found
+            lexical = (
+                sum(weight[t] for t in found) + cfg.context_weight * sum(weight[t] for t in above)
+            ) / total
+            c.score = (
                 cfg.lexical_weight * lexical
-                + cfg.passage_weight * s.passage.score / top_passage
-                + cfg.answer_type_weight * answer_type_cue(kind, s.text, question_words)
+                + cfg.passage_weight * c.passage.score / top_passage
+                + cfg.answer_type_weight * answer_type_cue(kind, c.shown, question_words)
             )
         if cfg.semantic_weight:
-            self._add_semantic(question, sentences)
+            self._add_semantic(question, candidates)
 
-    def _add_semantic(self, question: str, sentences: list[_Sentence]) -> None:
+    def _add_semantic(self, question: str, candidates: list[_Candidate]) -> None:
         if self.embedder is None:
             raise ValueError("semantic_weight needs an embedder")
         cfg = self.config
-        chosen = sorted(sentences, key=lambda s: -s.score)[: cfg.semantic_top or len(sentences)]
-        vectors = self.embedder.embed_documents([s.text for s in chosen])
+        chosen = sorted(candidates, key=lambda c: -c.score)[: cfg.semantic_top or len(candidates)]
+        vectors = self.embedder.embed_documents([_embedded_text(c) for c in chosen])
         similarity = vectors @ self.embedder.embed_query(question)
-        for s, sim in zip(chosen, similarity):
-            s.similarity = float(sim)
-            s.score += cfg.semantic_weight * s.similarity
-        for s in sentences[:]:
-            if s not in chosen:
-                s.score -= 10.0  # only the re-ranked few can win
+        for c, sim in zip(chosen, similarity):
+            c.similarity = float(sim)
+            c.score += cfg.semantic_weight * c.similarity
+        for c in candidates:
+            if c not in chosen:
+                c.score -= 10.0  # only the re-ranked few can win
 
-    def _similarity(self, question: str, sentence: _Sentence) -> float:
-        if sentence.similarity is None:
+    def _similarity(self, question: str, candidate: _Candidate) -> float:
+        if candidate.similarity is None:
             if self.embedder is None:
                 return 0.0
-            vector = self.embedder.embed_documents([sentence.text])[0]
-            sentence.similarity = float(vector @ self.embedder.embed_query(question))
-        return sentence.similarity
+            vector = self.embedder.embed_documents([_embedded_text(candidate)])[0]
+            candidate.similarity = float(vector @ self.embedder.embed_query(question))
+        return candidate.similarity
 
-    def _refuse(
-        self, question: str, weight: dict[str, float], passages: list[Passage], best: _Sentence
-    ) -> bool:
+    def _refuse(self, choice: Choice, passages: list[Passage]) -> bool:
         cfg = self.config
-        passage_terms = set(content_terms(" ".join(f"{p.title} {p.text}" for p in passages)))
-        covered = sum(w for t, w in weight.items() if t in passage_terms) / (sum(weight.values()) or 1.0)
-        if covered < cfg.min_coverage:
+        question, best = choice.question, choice.ranked[0]
+        if choice.coverage < cfg.min_coverage:
             return True  # off topic: the question's rare words are not in the passages
         if (
             cfg.refuse_missing_names
@@ -198,127 +227,82 @@ class ExtractiveAnswerer:
             and self._similarity(question, best) < cfg.names_min_similarity
         ):
             return True  # a name the passage lacks, in a sentence not close enough to stand in for it
-        if cfg.refuse_negation_mismatch and _NEGATION.search(question) and not _NEGATION.search(best.text):
+        if cfg.refuse_negation_mismatch and negated(question) and not negated(best.shown):
             return True
-        if cfg.refuse_contradiction and contradicts(question, best.text):
+        if cfg.refuse_contradiction and contradicts(question, best.shown):
             return True
         return best.score < cfg.min_score
 
 
-def content_terms(text: str) -> list[str]:
-    """Lower-cased words without stopwords, crudely stemmed so that "hosts" meets "hosted"."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+def _candidates(passage: Passage, said: str) -> list[_Candidate]:
+    return [
+        _Candidate(passage, unit, index, shown, set(terms), set(context_terms), len(shown.split()))
+        for index, unit, shown, terms, context_terms in _analysed(passage.text, passage.heading)
+        if not (said and shown in said)  # given as an answer already
+    ]
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+@functools.lru_cache(maxsize=4096)
+def _analysed(text: str, heading: str) -> tuple:
+    """A passage's units with their shown text and terms; kept, since the same chunks come back often."""
+    out = []
+    for index, unit in enumerate(passage_units(text)):
+        raw = text[unit.start : unit.end]
+        if unit.end - unit.start <= 3:
+            continue
+        if unit.kind == "code":
+            shown = raw.strip()
+        else:
+            shown = row_text(raw, unit.header) if unit.kind == "row" else clean_markup(raw)
+        context = clean_markup(f"{unit.context} {unit.header} {heading}")
+        out.append((index, unit, shown, frozenset(content_terms(shown)), frozenset(content_terms(context))))
+    return tuple(out)
 
 
-def _idf(sentences: list[_Sentence]):
-    df = Counter(t for s in sentences for t in s.terms)
-    n = len(sentences)
+def _embedded_text(c: _Candidate) -> str:
+    """What the embedding model compares with the question: the unit, after the signature it describes."""
+    context = clean_markup(c.unit.context)
+    if context and (c.unit.kind != "prose" or context.endswith(")")):
+        return f"{context}: {c.shown}"
+    return c.shown
+
+
+def _idf(candidates: list[_Candidate]):
+    df = Counter(t for c in candidates for t in c.terms | c.context_terms)
+    n = len(candidates)
     return lambda term: math.log((n + 1) / (df.get(term, 0) + 0.5))
 
 
-def question_type(question: str) -> str:
-    lowered = question.lower()
-    for kind, pattern in _QUESTION_TYPES:
-        if pattern.search(lowered):
-            return kind
-    return "other"
-
-
-def answer_type_cue(kind: str, sentence: str, question_words: set[str]) -> float:
-    """1 when the sentence holds the kind of thing the question asks for, and the question does not."""
-    if kind == "number":
-        found = (m.group(0).lower() for m in _NUMBER.finditer(sentence))
-    elif kind == "date":
-        found = (m.group(0).lower() for m in (*_YEAR.finditer(sentence), *_MONTH.finditer(sentence)))
-    elif kind == "name":
-        found = (
-            m.group(0).lower() for m in _CAPITALIZED.finditer(sentence, 1)
-        )  # not the sentence's first word
-    else:
-        return 0.0
-    return 1.0 if any(w not in question_words for w in found) else 0.0
-
-
-def missing_names(question: str, passages: list[Passage]) -> list[str]:
-    """Proper names and numbers of the question (not its first word) that none of these passages mentions.
-
-    A name counts as mentioned in another form: "Soviets" by "Soviet" (a shared 5-letter start), "France" by
-    "French" (the same first four consonants, among the passages' capitalized words)."""
-    text = question.strip()
-    first = _WORD.search(text)
-    skip = first.end() if first else 0
-    haystack = " ".join(f"{p.title} {p.text}" for p in passages)
-    words = set(_WORD.findall(haystack.lower()))
-    skeletons = {_skeleton(w) for w in _CAPITALIZED.findall(haystack)}
-    missing = []
-    for m in _NAME_OR_NUMBER.finditer(text, skip):
-        name = m.group(0).lower()
-        if name in STOPWORDS or (m.group(0).isupper() and len(name) <= 3):
-            continue  # "TV", "US", "EU": abbreviations the text may spell out
-        if name in words or name[0].isdigit():
-            if name not in words:
-                missing.append(m.group(0))
-            continue
-        stem = name[:5]
-        if any(w.startswith(stem) for w in words) or (
-            len(_skeleton(name)) >= 3 and _skeleton(name) in skeletons
-        ):
-            continue
-        missing.append(m.group(0))
-    return missing
-
-
-def _skeleton(word: str) -> str:
-    """The first four consonants: France and French share "frnc", Germany and German "grmn"."""
-    return "".join(c for c in word.lower() if c.isalpha() and c not in "aeiouy")[:4]
-
-
-def contradicts(question: str, sentence: str) -> bool:
-    """The best sentence says the opposite of a word of the question: "abnormal" asked, "normal" written,
-    "least" asked, "most" written (and the question's own word is not there)."""
-    asked = {w.lower() for w in _WORD.findall(question)}
-    written = {w.lower() for w in _WORD.findall(sentence)}
-    for word in asked - written:
-        if _OPPOSITES.get(word) in written:
-            return True
-        for prefix in _NEGATING_PREFIXES:
-            if word.startswith(prefix) and len(word) - len(prefix) >= 4 and word[len(prefix) :] in written:
-                return True
-            if len(word) >= 4 and prefix + word in written:
-                return True
-    return False
-
-
-def _can_pair(a: _Sentence, b: _Sentence) -> bool:
-    """Two sentences make one answer when they come from different passages or sit side by side."""
+def _can_pair(a: _Candidate, b: _Candidate) -> bool:
+    """Two units make one answer when they come from different passages or sit side by side."""
     if a.passage.chunk_id != b.passage.chunk_id:
         return True
-    first, second = sorted((a, b), key=lambda s: s.start)
-    return not sentence_spans(first.passage.text, first.end, second.start)
+    return abs(a.index - b.index) == 1
 
 
-def _build_answer(question: str, chosen: list[_Sentence], passages: list[Passage], model: str) -> Answer:
+def _build_answer(question: str, chosen: list[_Candidate], passages: list[Passage], model: str) -> Answer:
+    groups: list[list[_Candidate]] = []
     if len(chosen) == 2 and chosen[0].passage.chunk_id == chosen[1].passage.chunk_id:
-        first, second = sorted(chosen, key=lambda s: s.start)
-        passage = first.passage
-        merged = _Sentence(passage, first.start, second.end, passage.text[first.start : second.end], set(), 0)
-        chosen = [merged]
+        groups.append(sorted(chosen, key=lambda c: c.unit.start))  # side by side: one quote, reading order
+    else:
+        groups.extend([c] for c in chosen)
     parts, citations = [], []
-    for s in chosen:
+    for group in groups:
+        passage = group[0].passage
+        start, end = group[0].unit.start, group[-1].unit.end
         citations.append(
             Citation.from_passage(
-                s.passage,
-                quote=s.text,
-                quote_start=s.passage.start + s.start,
-                quote_end=s.passage.start + s.end,
+                passage,
+                quote=passage.text[start:end],
+                quote_start=passage.start + start,
+                quote_end=passage.start + end,
             )
         )
-        parts.append(f"{s.text} [{s.passage.id}]")
+        shown = " ".join(_sentence(c.shown) if len(group) > 1 else c.shown for c in group)
+        parts.append(f"{shown} [{passage.id}]")
     return Answer(question, " ".join(parts), False, citations, passages, model)
+
+
+def _sentence(text: str) -> str:
+    """A table row or list item joined to another unit ends like a sentence."""
+    return text if text.endswith((".", "!", "?", ":", '"', "”")) else f"{text}."

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.extractive import answer_type_cue, contradicts, missing_names, question_type
+from qa.evidence import answer_type_cue, contradicts, missing_names, question_type
 
 
 def _check_offsets(answer) -> None:

@@ -1,0 +1,180 @@
+"""Answer selection on real-shaped documentation passages: the sentence that states the answer, never the
+signature, heading, code line or lead-in before it; no markup in the answer text."""
+
+import re
+
+import pytest
+
+from qa.answer import Passage
+from qa.extractive import ExtractiveAnswerer
+from qa.units import clean_markup, passage_units, row_text
+
+STR_METHODS = """\
+.. method:: str.partition(sep)
+
+   Split the string at the first occurrence of *sep*, and return a 3-tuple
+   containing the part before the separator, the separator itself, and the part
+   after the separator.  If the separator is not found, return a 3-tuple containing
+   the string itself, followed by two empty strings.
+
+
+.. method:: str.removeprefix(prefix, /)
+
+   If the string starts with the *prefix* string, return
+   ``string[len(prefix):]``. Otherwise, return a copy of the original
+   string::
+
+      >>> 'TestHook'.removeprefix('Test')
+      'Hook'
+"""
+
+LOGGING_LEVELS = """\
+Logging Levels
+--------------
+
+The numeric values of logging levels are given in the following table. These are
+primarily of interest if you want to define your own levels, and need them to
+have specific values relative to the predefined levels.
+
++--------------+---------------+
+| Level        | Numeric value |
++==============+===============+
+| ``CRITICAL`` | 50            |
++--------------+---------------+
+| ``ERROR``    | 40            |
++--------------+---------------+
+| ``WARNING``  | 30            |
++--------------+---------------+
+| ``DEBUG``    | 10            |
++--------------+---------------+
+"""
+
+JSON_LOADS = """\
+.. function:: loads(s, *, cls=None, object_hook=None, parse_float=None, \\
+                    parse_int=None, parse_constant=None, **kw)
+
+   Deserialize *s* (a :class:`str`, :class:`bytes` or :class:`bytearray`
+   instance containing a JSON document) to a Python object using this
+   :ref:`conversion table <json-to-py-table>`.
+
+   If the data being deserialized is not a valid JSON document, a
+   :exc:`JSONDecodeError` will be raised.
+"""
+
+FOR_ELSE = """\
+The for statement
+=================
+
+The :keyword:`for` statement is used to iterate over the elements of a sequence
+(such as a string, tuple or list) or other iterable object::
+
+   for_stmt ::=  "for" target_list "in" starred_list ":" suite
+                 ["else" ":" suite]
+
+When the items are exhausted (which is immediately when the sequence is empty or
+an iterator raises a :exc:`StopIteration` exception), the suite in the
+:keyword:`!else` clause, if present, is executed, and the loop terminates.
+"""
+
+MARKDOWN_INSTALL = """\
+## Installation
+
+Install the package from PyPI:
+
+```
+pip install frobnicate
+```
+
+Frobnicate requires Python 3.9 or newer and has no other dependencies.
+"""
+
+
+def _passage(text: str, number: int = 1, score: float = 0.8) -> Passage:
+    return Passage(number, f"doc{number}.rst", f"c{number}", 0, len(text), text, score)
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    from index.embed import get_embedder
+    from qa.settings import DEFAULT_EMBED_MODEL
+
+    return ExtractiveAnswerer(get_embedder(DEFAULT_EMBED_MODEL))
+
+
+def _answer_text(answer) -> str:
+    return re.sub(r"\s*\[\d+\]", "", answer.text)
+
+
+def test_the_definition_after_a_signature_answers_what_a_method_returns(answerer):
+    answer = answerer.answer("What does str.partition return?", [_passage(STR_METHODS)])
+    assert not answer.refused
+    text = _answer_text(answer)
+    assert text.startswith("Split the string at the first occurrence of sep")
+    assert "3-tuple" in text
+    assert ".. method::" not in text and "*" not in text
+    quote = answer.citations[0]
+    assert STR_METHODS[quote.quote_start : quote.quote_end] == quote.quote
+
+
+def test_a_value_comes_from_the_table_row_not_the_lead_in(answerer):
+    answer = answerer.answer(
+        "What is the numeric value of the WARNING logging level?", [_passage(LOGGING_LEVELS)]
+    )
+    assert not answer.refused
+    text = _answer_text(answer)
+    assert "WARNING" in text and "30" in text
+    assert "following table" not in text
+    assert "``" not in text and "|" not in text
+
+
+def test_a_sentence_is_not_cut_at_a_line_break_and_loses_its_markup(answerer):
+    answer = answerer.answer("What does json.loads raise on invalid JSON?", [_passage(JSON_LOADS)])
+    assert not answer.refused
+    text = _answer_text(answer)
+    assert "JSONDecodeError will be raised" in text
+    assert ":exc:" not in text and "\n" not in text
+
+
+def test_prose_under_a_heading_beats_the_heading_and_the_grammar(answerer):
+    answer = answerer.answer("When does the else clause of a for loop run?", [_passage(FOR_ELSE)])
+    assert not answer.refused
+    text = _answer_text(answer)
+    assert "the loop terminates" in text
+    assert "for_stmt" not in text and "====" not in text
+
+
+def test_code_only_when_the_question_asks_for_code(answerer):
+    prose = answerer.answer("Which Python version does frobnicate require?", [_passage(MARKDOWN_INSTALL)])
+    assert "Python 3.9 or newer" in _answer_text(prose)
+    code = answerer.answer(
+        "What is the command to install frobnicate from PyPI?", [_passage(MARKDOWN_INSTALL)]
+    )
+    assert "pip install frobnicate" in _answer_text(code) or "Install the package" not in _answer_text(code)
+    example = answerer.answer(
+        "Show me an example command line to install frobnicate", [_passage(MARKDOWN_INSTALL)]
+    )
+    assert _answer_text(example) == "pip install frobnicate"
+
+
+def test_units_know_their_kinds():
+    kinds = [(u.kind, STR_METHODS[u.start : u.end][:20]) for u in passage_units(STR_METHODS)]
+    assert kinds[0] == ("signature", ".. method:: str.part")
+    assert kinds[1][0] == "prose"
+    assert [k for k, _ in kinds].count("code") == 2
+    assert "leadin" in [k for k, _ in kinds]  # "Otherwise, return a copy of the original string::"
+    table = [u for u in passage_units(LOGGING_LEVELS) if u.kind == "row"]
+    assert [row_text(LOGGING_LEVELS[u.start : u.end], u.header) for u in table][
+        2
+    ] == "Level: WARNING; Numeric value: 30"
+    headings = [LOGGING_LEVELS[u.start : u.end] for u in passage_units(LOGGING_LEVELS) if u.kind == "heading"]
+    assert headings[0] == "Logging Levels"
+
+
+def test_clean_markup_shows_what_a_reader_sees():
+    assert clean_markup("Use :func:`os.chdir` to change it.") == "Use os.chdir() to change it."
+    assert clean_markup("A :class:`~json.JSONDecoder` or ``None``.") == "A json.JSONDecoder or None."
+    assert clean_markup("See `the docs <https://x.org>`_ and *this* **now**.") == "See the docs and this now."
+    assert (
+        clean_markup("Read [the guide](guide.md) first.\nThen stop.¶") == "Read the guide first. Then stop."
+    )
+    assert clean_markup("f(*args, **kwargs) takes 2*3 items") == "f(*args, **kwargs) takes 2*3 items"
