@@ -56,6 +56,7 @@ class Answer:
     model: str = "extractive"
     dropped_markers: list[str] = field(default_factory=list)  # markers removed as out of range or unsupported
     standalone_question: str = ""  # the question as searched, when history rewrote it
+    unsupported: bool = False  # a model's answer that cited no passage: withheld (refused), not shown
 
     def to_dict(self) -> dict:
         return asdict(self)

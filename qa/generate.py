@@ -24,6 +24,10 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+_CITED = re.compile(r"\[\d+\]")
+UNSUPPORTED_TEXT = (
+    "The model's answer cites none of the passages, so it is not shown as an answer from the documents."
+)
 LIVE_CHECK_CHARS = 3000  # streamed text is checked as it grows up to this size (short answers are far below)
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
 
@@ -54,8 +58,11 @@ class LLMAnswerer:
             size += len(piece)
             if size > LIVE_CHECK_CHARS:
                 continue  # a runaway answer: the rest is shown once complete, checked once
-            # Show only text whose markers are complete and checked, so [9] never flashes on screen.
+            # Show only text whose markers are complete and checked, so [9] never flashes on screen, and
+            # nothing before the first checked citation: an answer that cites nothing is never shown.
             checked = _checked_prefix("".join(parts), prompt.passages)
+            if not _CITED.search(checked):
+                continue
             if checked.startswith(shown) and len(checked) > len(shown):
                 yield checked[len(shown) :]
                 shown = checked
@@ -227,6 +234,10 @@ def finish_answer(question: str, raw: str, passages: list[Passage], model: str) 
     single_sentence = len(re.findall(r"[.!?](?:\s|$)", strip_markers(checked.text))) <= 1
     if is_refusal(checked.text) and (not checked.citations or single_sentence):
         return Answer(question, REFUSAL_TEXT, True, [], passages, model, dropped_markers=checked.dropped)
+    if not checked.citations:  # "PWNED", or claims no passage supports: withheld, marked unsupported
+        return Answer(
+            question, UNSUPPORTED_TEXT, True, [], passages, model, checked.dropped, unsupported=True
+        )
     return Answer(question, checked.text, False, checked.citations, passages, model, checked.dropped)
 
 

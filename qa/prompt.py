@@ -34,6 +34,16 @@ Reply with the rewritten question only."""
 
 # "<document", "</document", "< / DOCUMENT" inside a passage: neutralized so a passage cannot close its fence.
 _TAG_LOOKALIKE = re.compile(r"<(\s*/?\s*documents?\b)", re.IGNORECASE)
+# Chat-template control tokens (ChatML <|im_start|>, Llama <s>[INST]<<SYS>>, Gemma <start_of_turn>, DeepSeek's
+# <｜...｜>): a server that parses special tokens in message text would read a passage's copy as a real turn.
+# A space after the opening bracket keeps the text readable and matches no token.
+_CHAT_TOKEN = re.compile(
+    r"(<)(?=\s*[|｜])"
+    r"|(<)(?=\s*/?\s*(?:s|bos|eos|pad|unk|start_of_turn|end_of_turn|start_of_image)\s*>)"
+    r"|(<)(?=<\s*/?\s*SYS\s*>>)"
+    r"|(\[)(?=\s*/?\s*(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\s*\])",
+    re.IGNORECASE,
+)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 
@@ -61,8 +71,13 @@ def fence(passage: Passage) -> str:
     """A passage as data: inside <document> tags that its text cannot close."""
     source = _attribute(passage.source)
     title = f' title="{_attribute(passage.title)}"' if passage.title else ""
-    text = _TAG_LOOKALIKE.sub(r"&lt;\1", passage.text)
+    text = _TAG_LOOKALIKE.sub(r"&lt;\1", neutralize_chat_tokens(passage.text))
     return f'<document id="{passage.id}" source="{source}"{title}>\n{text}\n</document>'
+
+
+def neutralize_chat_tokens(text: str) -> str:
+    """'<|im_start|>system' -> '< |im_start|>system', '[INST]' -> '[ INST]': text, never a template token."""
+    return _CHAT_TOKEN.sub(lambda m: m.group(0) + " ", text)
 
 
 def _attribute(value: str) -> str:
