@@ -290,10 +290,15 @@ def serve(host: str = "127.0.0.1", port: int = 7860, collection: str | None = No
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
     )  # system fonts: no font download
+    from starlette.middleware import Middleware
+
+    from ui.guards import SameOriginForms, SlowLogin
+
     app.queue().launch(
         server_name=host,
         server_port=port,
-        auth=auth,
+        auth=SlowLogin(*auth).check if auth else None,  # repeated failures slow the next attempts down
+        app_kwargs={"middleware": [Middleware(SameOriginForms)]},  # uploads only from this page
         max_file_size=int(settings.max_file_mb * 1_000_000),
         ssr_mode=False,
         share=False,
