@@ -889,7 +889,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_phase"]:
         _phase_main(argv[1], argv[2])
         return 0
-    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="qa bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", nargs="?", default="speed", choices=["speed", "recall", "plot"])
     parser.add_argument("--sizes", default="1000,10000,100000", help="chunk counts, comma-separated")
     parser.add_argument("--questions", type=int, default=30, help="timed questions per size")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from index.document import Chunk
 from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError
 from index.load import is_supported, load
 from index.lock import IndexLock
+from index.progress import Progress, ProgressMeter, chunk_weights
 from index.report import IndexReport
 from index.safe_open import check_size, hash_file, is_inside
 from index.store import ChromaStore
@@ -30,7 +31,6 @@ OUTSIDE_LINK = (
     "a link to outside the folder being indexed: not followed (`qa index --follow-links` follows it)"
 )
 BATCH_CHUNKS = 512  # chunks embedded and written together
-Progress = Callable[[str, int, int], None]  # (message, done, total)
 
 
 @dataclass
@@ -109,23 +109,16 @@ def _run(
     batch: list[tuple[_Candidate, str, list[Chunk]]] = []
     batch_chunks = 0
     embedder = None
-    total = len(candidates)
     max_bytes = config.max_file_bytes
     broken: list[str] = []  # indexed before, unreadable now: their old chunks go
-    finished = 0  # files fully handled (a batched file counts once its batch is written)
-
-    def advance(source: str, files: int = 1) -> None:
-        nonlocal finished
-        finished += files
-        progress(source, finished, total)
-
-    progress("", 0, total)
+    meter = ProgressMeter(progress, sum(c.size for c in candidates))
+    meter.start()
     for cand in candidates:
         previous = known.get(cand.source)
         current = previous is not None and previous.state == "done" and cand.source not in redo
         if current and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns):
             report.unchanged.append(cand.source)
-            advance(cand.source)
+            meter.skipped(cand.source, cand.size)
             continue
         try:
             check_size(cand.size, max_bytes)  # before hashing: a huge file costs no reading at all
@@ -133,7 +126,7 @@ def _run(
             if current and previous.hash == digest:
                 catalog.touch(cand.source, cand.size, cand.mtime_ns)
                 report.unchanged.append(cand.source)
-                advance(cand.source)
+                meter.skipped(cand.source, cand.size)
                 continue
             doc = load(cand.path, max_bytes)
             chunks = chunk_document(doc, chunking)
@@ -143,23 +136,23 @@ def _run(
                 broken.append(cand.source)
                 reason += "; its earlier chunks were removed from the index"
             report.failed.append({"source": cand.source, "reason": reason})
-            advance(cand.source)
+            meter.skipped(cand.source, cand.size)
             continue
+        meter.loaded(cand.source, cand.size, len(chunks))
         batch.append((cand, digest, chunks))
         batch_chunks += len(chunks)
         if batch_chunks >= BATCH_CHUNKS:
             embedder = embedder or _embedder(config)
-            _write_batch(batch, known, store, catalog, embedder, report)
-            advance(cand.source, len(batch))
+            _write_batch(batch, known, store, catalog, embedder, report, meter)
             batch, batch_chunks = [], 0
     if batch:
         embedder = embedder or _embedder(config)
-        _write_batch(batch, known, store, catalog, embedder, report)
-        advance(batch[-1][0].source, len(batch))
+        _write_batch(batch, known, store, catalog, embedder, report, meter)
     if broken:
         store.delete(store.ids_for_sources(broken))
         catalog.remove_sources(broken)
     _reconcile(store, catalog)
+    meter.finish()
 
 
 def _reason(error: Exception) -> str:
@@ -183,13 +176,17 @@ def _embedder(config: IndexConfig):
     return embedder_for(config)
 
 
-def _write_batch(batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport) -> None:
+def _write_batch(
+    batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport, meter: ProgressMeter
+) -> None:
     if catalog.get_meta("embed_model") is None:  # before the first vector is written, killed or not
         catalog.set_meta("embed_model", embedder.name)
     catalog.mark_pending((c.source, digest, c.size, c.mtime_ns) for c, digest, _ in batch)
     chunks = [ch for _, _, chs in batch for ch in chs]
     # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
-    vectors = embedder.embed_documents([embedding_text(ch) for ch in chunks])
+    texts = [embedding_text(ch) for ch in chunks]
+    weights = [w for c, _, chs in batch for w in chunk_weights(c.size, len(chs))]
+    vectors = meter.embed(embedder, texts, weights)  # in slices, so that progress moves while embedding
     store.upsert(chunks, vectors)
     # Only a source that was in the catalog (done, or pending after a killed run) can have old ids in Chroma.
     rewritten = [c.source for c, _, _ in batch if c.source in known]

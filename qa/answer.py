@@ -19,6 +19,7 @@ class Passage:
     title: str = ""
     heading: str = ""
     page: int | None = None
+    also_in: tuple[str, ...] = ()  # other sources holding the very same text (identical files)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Citation:
     title: str = ""
     heading: str = ""
     page: int | None = None
+    also_in: tuple[str, ...] = ()
     quote: str = ""  # the sentence of the passage that supports the answer (for highlighting)
     quote_start: int = -1  # its offsets into the source document's text
     quote_end: int = -1
@@ -68,6 +70,8 @@ class Answer:
             where = f", page {c.page}" if c.page else (f", {c.heading}" if c.heading else "")
             quote = c.quote or c.text
             lines.append(f"[{c.id}] {c.source}{where} (chars {c.start}-{c.end}): {_clip(quote, 160)}")
+            if c.also_in:
+                lines.append(f"    also in: {', '.join(c.also_in)}")
         return "\n".join(lines)
 
 

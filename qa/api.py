@@ -12,6 +12,8 @@ from qa.answer import Answer, Passage
 from qa.errors import QAError
 from qa.settings import Settings, load_settings
 
+MAX_QUESTION_CHARS = 2000  # longer questions are refused with this limit named (README: "Limits")
+
 
 def _settings(settings: Settings | None, **overrides) -> Settings:
     return (settings or load_settings()).with_overrides(**overrides)
@@ -82,6 +84,11 @@ def ask_stream(
 def _answer_items(question, collection, model, top_k, history, settings, stream: bool, retrieval=None):
     if not isinstance(question, str) or not question.strip():
         raise QAError("Ask a question: the question is empty.")
+    if len(question) > MAX_QUESTION_CHARS:  # a pasted document would take seconds to search and answer
+        raise QAError(
+            f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}: "
+            "shorten it (index long texts with `qa index` and ask about them)."
+        )
     s = _settings(settings, collection=collection, model=model, top_k=top_k)
     from qa.answerers import get_answerer
     from qa.followup import standalone_question

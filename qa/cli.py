@@ -7,15 +7,15 @@ import os
 import sys
 
 from qa.errors import QAError
-from qa.terminal import echo, json_text
+from qa.terminal import echo, json_text, printable
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa",
         description="Ask questions about your documents; answers cite the passages that support them.",
-        epilog="Settings come from QA_* environment variables or a .env file (QA_HOME, QA_CHROMA_URL, "
-        "QA_COLLECTION, QA_MODEL, QA_API_BASE, QA_API_KEY, QA_EMBED_MODEL, QA_TOP_K); flags override them.",
+        epilog=f"Settings come from QA_* environment variables or a .env file ({_setting_names()}); "
+        "flags override them. `qa settings` prints each one's effective value and where it came from.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -45,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print answer.to_dict() as JSON")
 
-    p = sub.add_parser("chat", help="an interactive chat in the terminal (follow-up questions work)")
+    p = sub.add_parser(
+        "chat",
+        help="an interactive chat in the terminal (follow-up questions work)",
+        description="An interactive chat about your documents; follow-up questions work. "
+        "Quit with an empty line, Ctrl-D or Ctrl-C.",
+    )
     _collection(p)
     p.add_argument("--model", help="a litellm model string, or 'extractive'")
     p.add_argument("--top-k", type=_positive_int, help="passages put in front of the model")
@@ -71,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--http", action="store_true", help="streamable HTTP on 127.0.0.1 instead of stdio")
     p.add_argument("--port", type=int, default=8765, help="port for --http (default 8765)")
 
+    sub.add_parser(
+        "settings",
+        help="print every QA_* setting: its effective value and where it came from (secrets show as 'set')",
+    )
+
     p = sub.add_parser(
         "eval", help="run the gold-answer sets; exits 1 when a threshold or the baseline is missed"
     )
@@ -80,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed benchmark against the naive pipeline (see `qa bench --help`)")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval/bench.py")
     return parser
+
+
+def _setting_names() -> str:
+    from qa.settings_info import SETTINGS
+
+    return ", ".join(s.name for s in SETTINGS)
 
 
 def _collection(p: argparse.ArgumentParser) -> None:
@@ -97,7 +113,23 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        try:
+            return _main(sys.argv[1:] if argv is None else argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here (help text included), not at the interpreter's exit
+    except BrokenPipeError:  # `qa sources | head`: the reader has what it wanted
+        _silence_stdout()
+        return 141  # as a shell reports a command ended by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not print a second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _main(argv: list[str]) -> int:
     _process_environment()
     if argv[:1] == ["eval"]:  # the runner owns its options, `qa eval --help` included
         return _run(lambda: _eval(argv[1:]))
@@ -118,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "remove": _remove,
         "ui": _ui,
         "mcp": _mcp,
+        "settings": _settings,
     }[args.command]
     return _run(lambda: command(args))
 
@@ -151,9 +184,13 @@ def _index(args) -> int:
         report = qa.index(
             args.paths, collection=args.collection, progress=progress, follow_links=args.follow_links
         )
-    finally:
+    except KeyboardInterrupt:
         if progress:
             progress.close()
+        echo("interrupted: run `qa index` again to finish", err=True)
+        return 130
+    if progress:
+        progress.close()
     if args.json:
         echo(json_text(report.to_dict(), indent=2))
     else:
@@ -165,37 +202,97 @@ def _index(args) -> int:
     if not report.ok:
         echo(f"error: {report.problem()}", err=True)
         return 1
+    if report.failed:  # the rest is indexed, but a script must be able to notice
+        if not args.json:
+            echo(f"error: {len(report.failed)} file(s) failed (listed above)", err=True)
+        return 1
     return 0
 
 
 class _Progress:
-    """A progress bar on a terminal; plain lines (every tenth of the way) otherwise."""
+    """Indexing progress in bytes, with rate and time left: one line redrawn in place on a terminal (a timer
+    redraws it, so the clock moves while a file or the embedding model loads); plain lines otherwise."""
 
-    def __init__(self):
-        self.bar = None
-        self.tty = sys.stderr.isatty()
-        self.last_tenth = -1
+    TICK = 0.25  # seconds between redraws on a terminal
+    LINE_EVERY = 2.0  # seconds between plain lines
 
-    def __call__(self, message: str, done: int, total: int) -> None:
+    def __init__(self, stream=None):
+        import threading
+        import time
+
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.what, self.done, self.total = "starting", 0, 0
+        self.first_event: float | None = None
+        self.last_line = float("-inf")
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.ticker = None
         if self.tty:
-            if self.bar is None:
-                import shutil
+            self.ticker = threading.Thread(target=self._tick, daemon=True)
+            self.ticker.start()
 
-                from tqdm import tqdm
-
-                # Some terminals report 0 columns; tqdm then draws nothing.
-                columns = shutil.get_terminal_size().columns or 80
-                self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False, ncols=columns)
-            self.bar.update(done - self.bar.n)
+    def __call__(self, what: str, done: int, total: int) -> None:
+        with self.lock:
+            if self.first_event is None:  # the rate counts from here, not from opening the store
+                self.first_event = self.clock()
+            self.what, self.done, self.total = what, done, total
+        if self.tty:
             return
-        tenth = done * 10 // max(total, 1)
-        if tenth != self.last_tenth or done == total:
-            self.last_tenth = tenth
-            echo(f"indexing: {done}/{total} files", err=True, flush=True)
+        now = self.clock()
+        if now - self.last_line >= self.LINE_EVERY or (done == total and what == "done"):
+            self.last_line = now
+            print(printable(f"indexing: {self.status()}"), file=self.stream, flush=True)
+
+    def status(self) -> str:
+        with self.lock:
+            what, done, total, first = self.what, self.done, self.total, self.first_event
+        now = self.clock()
+        elapsed = now - self.started
+        parts = [f"{_size(done)}/{_size(total)}"]
+        if total:
+            parts.append(f"{100 * done // total}%")
+        if done and first is not None and now > first:
+            rate = done / (now - first)
+            parts.append(f"{_size(rate)}/s")
+            parts.append(f"{_duration((total - done) / rate)} left")
+        else:
+            parts.append(f"{_duration(elapsed)} elapsed")
+        return "  ".join(parts) + f"  {what}"
+
+    def _tick(self) -> None:
+        while not self.stopped.wait(self.TICK):
+            self._draw()
+
+    def _draw(self) -> None:
+        import shutil
+
+        width = (shutil.get_terminal_size().columns or 80) - 1
+        line = printable(f"indexing: {self.status()}")[:width]
+        self.stream.write("\r" + line.ljust(width))
+        self.stream.flush()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.stopped.set()
+        if self.ticker is not None:
+            self.ticker.join()
+            self._draw()
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _ask(args) -> int:
@@ -228,11 +325,11 @@ def _chat(args) -> int:
     import qa
 
     history: list[tuple[str, str]] = []
-    echo("Ask about your documents (empty line or Ctrl-D to quit).")
+    echo("Ask about your documents (an empty line, Ctrl-D or Ctrl-C quits).")
     while True:
         try:
             question = input("> ").strip()
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):
             echo()
             return 0
         if not question:
@@ -254,15 +351,21 @@ def _chat(args) -> int:
 def _sources(args) -> int:
     import qa
 
-    items = qa.sources(collection=args.collection)
+    listed = qa.sources(collection=args.collection)
+    items = [i for i in listed if i.state == "done"]  # a pending source is half-indexed: not a document yet
+    if len(items) < len(listed):
+        echo(
+            f"note: {len(listed) - len(items)} document(s) not fully indexed (an interrupted run?): "
+            "run `qa index` again to finish",
+            err=True,
+        )
     if args.json:
         echo(json_text([vars(i) for i in items], indent=2))
     elif not items:
         echo("No documents indexed yet: run `qa index PATH`.")
     else:
         for i in items:
-            state = "" if i.state == "done" else f" [{i.state}]"
-            echo(f"{i.source}  ({i.chunks} chunks){state}")
+            echo(f"{i.source}  ({i.chunks} chunks)")
     return 0
 
 
@@ -277,6 +380,13 @@ def _remove(args) -> int:
         return 1
     for source in removed:
         echo(f"removed: {source}")
+    return 0
+
+
+def _settings(args) -> int:
+    from qa.settings_info import settings_text
+
+    echo(settings_text())
     return 0
 
 

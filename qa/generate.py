@@ -38,6 +38,9 @@ class LLMAnswerer:
     whose message says what to do."""
 
     def __init__(self, settings, retry: RetryPolicy = DEFAULT_RETRY):
+        from qa.model_keys import check_model_key
+
+        check_model_key(settings)  # at once: before any retrieval or model call
         self.settings = settings
         self.name: str = settings.model
         self.retry = retry

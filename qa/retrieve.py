@@ -7,7 +7,7 @@ away; the table and the command that reproduces it are in eval/tune_retrieval.py
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.catalog import Catalog
 from index.document import Chunk
@@ -67,6 +67,7 @@ class Retriever:
         fused = fuse(dense, lexical, cfg)
         ranked = sorted(fused, key=lambda c: (-fused[c], c))  # ties broken by id: deterministic
         passages: list[Passage] = []
+        by_text: dict[str, int] = {}  # passage text -> its index: identical files give one passage
         for start in range(0, len(ranked), top_k):
             window = ranked[start : start + top_k]
             missing = [i for i in window if i not in chunks]
@@ -75,9 +76,14 @@ class Retriever:
                 chunk = chunks.get(chunk_id)
                 if chunk is None:  # in Chroma but not (yet) in the catalog: a run in progress; skip it
                     continue
-                passages.append(_passage(len(passages) + 1, chunk, fused[chunk_id]))
-                if len(passages) == top_k:
-                    return passages
+                same = by_text.get(chunk.text)
+                if same is not None:
+                    passages[same] = _also_in(passages[same], chunk.source)
+                elif len(passages) < top_k:
+                    by_text[chunk.text] = len(passages)
+                    passages.append(_passage(len(passages) + 1, chunk, fused[chunk_id]))
+            if len(passages) == top_k:  # the rest of this window was still checked for copies
+                break
         return passages
 
 
@@ -105,6 +111,12 @@ def _rrf(
         for rank, (chunk_id, _) in enumerate(hits):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (cfg.rrf_k + rank + 1)
     return fused
+
+
+def _also_in(passage: Passage, source: str) -> Passage:
+    if source == passage.source or source in passage.also_in:
+        return passage
+    return replace(passage, also_in=(*passage.also_in, source))
 
 
 def _passage(number: int, chunk: Chunk, score: float) -> Passage:

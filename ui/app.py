@@ -73,7 +73,8 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
 
     def list_documents(collection):
         try:
-            items = qa.sources(collection or None, settings=settings)
+            # A pending source is half-indexed (a run in progress, or interrupted): not a document yet.
+            items = [i for i in qa.sources(collection or None, settings=settings) if i.state == "done"]
         except Exception as e:
             return render.error_html(error_message(e)), gr.update(choices=[], value=None)
         name = collection or settings.collection
@@ -93,10 +94,10 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
         parts = [render.failures_html(refused)]
         if saved:
 
-            def step(message: str, done: int, total: int) -> None:
-                progress(
-                    done / max(total, 1), desc=f"Indexing {render.source_name(message)} ({done}/{total})"
-                )
+            def step(what: str, done: int, total: int) -> None:  # done, total: bytes of the files
+                verb, _, source = what.partition(" ")
+                name = render.source_name(source) if source.startswith(os.sep) else source
+                progress(done / max(total, 1), desc=f"Indexing: {verb} {name}".rstrip())
 
             try:
                 report = qa.index(saved, progress=step, settings=s)
