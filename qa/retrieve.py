@@ -78,7 +78,7 @@ class Retriever:
                     continue
                 same = by_text.get(chunk.text)
                 if same is not None:
-                    passages[same] = _also_in(passages[same], chunk.source)
+                    passages[same] = _merged(passages[same], chunk)
                 elif len(passages) < top_k:
                     by_text[chunk.text] = len(passages)
                     passages.append(_passage(len(passages) + 1, chunk, fused[chunk_id]))
@@ -113,10 +113,15 @@ def _rrf(
     return fused
 
 
-def _also_in(passage: Passage, source: str) -> Passage:
-    if source == passage.source or source in passage.also_in:
+def _merged(passage: Passage, copy: Chunk) -> Passage:
+    """One passage for a text that several sources hold (identical files): it cites the first source in
+    path order, whichever ranked first (their scores tie), and names the others in `also_in`."""
+    if copy.source == passage.source or copy.source in passage.also_in:
         return passage
-    return replace(passage, also_in=(*passage.also_in, source))
+    if copy.source > passage.source:
+        return replace(passage, also_in=tuple(sorted((*passage.also_in, copy.source))))
+    cited = _passage(passage.id, copy, passage.score)
+    return replace(cited, also_in=tuple(sorted((*passage.also_in, passage.source))))
 
 
 def _passage(number: int, chunk: Chunk, score: float) -> Passage:
