@@ -2,14 +2,22 @@
 
 A JSON Lines set `NAME.jsonl` names its documents in a sidecar `NAME.docs.txt` beside it: one path a line,
 relative to the sidecar's folder (blank lines and `#` comments ignored). `--docs PATH` overrides the sidecar.
+A sidecar line `@corpus ARCHIVE MEMBER` names a file inside a shared corpus archive instead (eval/corpora.py).
 A SQuAD-format `.json` file brings its own documents: one text file per article, written to a cache folder.
+
+Evidence is checked on the text a reader sees: letters and digits only, case folded, RST roles rendered as
+their text. So a quote holds whether a loader gives the raw file or clean text without markup, whatever the
+whitespace, and each answerable question learns which document(s) hold its evidence (its `sources`, from
+which the report derives a question's format and checks that answers cite the right file).
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from eval.gold import GoldQuestion
@@ -28,6 +36,7 @@ class GoldSet:
     questions: list[GoldQuestion]
     documents: list[Path]  # files (or folders) indexed into the set's collection
     origin: str  # where the questions came from, for the report
+    notes: list[str] = field(default_factory=list)  # what was skipped (a corpus not here), for the console
 
 
 def default_gold_files() -> list[Path]:
@@ -53,9 +62,14 @@ def load_gold_set(
     if path.suffix != ".jsonl":
         raise EvalError(f"{path}: a gold file must end in .jsonl (our format) or .json (SQuAD format).")
     questions = load_jsonl(path)
-    documents = _existing(docs, "--docs") if docs else sidecar_documents(path)
-    check_evidence(path, questions, documents)
-    return GoldSet(path.stem, _sample(questions, limit, seed), documents, str(path))
+    notes: list[str] = []
+    documents = _existing(docs, "--docs") if docs else sidecar_documents(path, cache_dir, notes)
+    total = len(questions)
+    questions = check_evidence(path, questions, documents, tolerate_missing=bool(notes))
+    skipped = total - len(questions)
+    if skipped:
+        notes.append(f"{skipped} question(s) left out: their evidence is in the documents skipped")
+    return GoldSet(path.stem, _sample(questions, limit, seed), documents, str(path), notes)
 
 
 def load_jsonl(path: Path) -> list[GoldQuestion]:
@@ -117,26 +131,47 @@ def _parse_line(path: Path, number: int, line: str) -> GoldQuestion:
     return GoldQuestion(item["id"], item["question"], answers, answerable, evidence, set_name=path.stem)
 
 
-def sidecar_documents(gold_path: Path) -> list[Path]:
-    """The documents named in `NAME.docs.txt` beside `NAME.jsonl`."""
+def sidecar_documents(
+    gold_path: Path, cache_dir: Path | None = None, notes: list[str] | None = None
+) -> list[Path]:
+    """The documents named in `NAME.docs.txt` beside `NAME.jsonl`: paths, and `@corpus` members extracted into
+    `cache_dir` (default QA_HOME/eval); corpora not present are skipped with a line in `notes`."""
+    from eval import corpora
+
     sidecar = gold_path.with_name(gold_path.stem + ".docs.txt")
     if not sidecar.is_file():
         raise EvalError(
             f"{gold_path}: no documents named. Write their paths in {sidecar} (one a line, relative to "
             "that file's folder), or give them with --docs PATH."
         )
-    documents = []
+    documents, refs = [], []
     for number, line in enumerate(sidecar.read_text(encoding="utf-8").splitlines(), start=1):
         entry = line.strip()
         if not entry or entry.startswith("#"):
+            continue
+        if entry.startswith(corpora.DIRECTIVE):
+            refs.append(corpora.parse(entry, f"{sidecar}:{number}"))
             continue
         document = (sidecar.parent / entry).resolve()
         if not document.exists():
             raise EvalError(f"{sidecar}:{number}: document not found: {entry} (looked for {document}).")
         documents.append(document)
-    if not documents:
+    if refs:
+        resolved = corpora.resolve(refs, cache_dir or _default_cache())
+        documents += resolved.documents
+        if notes is not None:
+            notes += resolved.missing
+    if not documents and not refs:
         raise EvalError(f"{sidecar}: names no documents; write one path a line.")
+    if not documents:
+        raise EvalError(f"{sidecar}: none of its documents is here ({'; '.join(resolved.missing)}).")
     return documents
+
+
+def _default_cache() -> Path:
+    import qa
+
+    return qa.load_settings().home / "eval"
 
 
 def _existing(paths: list[Path], option: str) -> list[Path]:
@@ -146,28 +181,76 @@ def _existing(paths: list[Path], option: str) -> list[Path]:
     return [Path(p).resolve() for p in paths]
 
 
-def check_evidence(path: Path, questions: list[GoldQuestion], documents: list[Path]) -> None:
-    """Evidence must be quoted verbatim from a document, and hold a gold answer: a wrong gold set is a bug."""
+def check_evidence(
+    path: Path, questions: list[GoldQuestion], documents: list[Path], tolerate_missing: bool = False
+) -> list[GoldQuestion]:
+    """Evidence must be quoted from a document and hold a gold answer: a wrong gold set is a bug.
+
+    Returns the questions, each answerable one with the documents its evidence is quoted from (`sources`).
+    `tolerate_missing`: some documents were skipped (a corpus not here): questions whose evidence is in none
+    of the others are left out instead of failing.
+    """
     texts = _document_texts(documents)
     if not texts:
-        return
-    joined = " ".join(" ".join(t.split()) for t in texts)
+        return questions
     lines = _line_numbers(path)
+    kept = []
     for q in questions:
         if not q.evidence:
+            kept.append(q)
             continue
         where = f"{path}:{lines.get(q.id, '?')}"
-        if " ".join(q.evidence.split()) not in joined:
+        quote = reader_text(q.evidence)
+        sources = tuple(source for source, variants in texts if any(quote in v for v in variants))
+        if not sources and tolerate_missing:
+            continue
+        if not sources:
             raise EvalError(f"{where}: the evidence of {q.id!r} is not quoted verbatim from the documents.")
         if q.answers and not any(contains(q.evidence, a) for a in q.answers):
             raise EvalError(f"{where}: no gold answer of {q.id!r} occurs in its evidence.")
+        kept.append(replace(q, sources=sources))
+    return kept
 
 
-def _document_texts(documents: list[Path]) -> list[str]:
-    from index.load import is_supported, load
+_ROLE = re.compile(r":[A-Za-z][\w.+-]*(?::[\w.+-]+)*:`([^`]*)`")  # :func:`os.chdir`, :py:meth:`~a.b`
+_RST_LINK = re.compile(r"`([^`<]*?)\s*<[^<>`]*>`_{1,2}")  # `Timsort <https://...>`_
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^()\s]*\)")  # [bbcode](https://...)
+
+
+def reader_text(text: str) -> str:
+    """The text as compared for evidence: roles and links rendered as their text, then letters and digits."""
+    text = _ROLE.sub(_role_text, unicodedata.normalize("NFKC", text))
+    text = _MD_LINK.sub(r"\1", _RST_LINK.sub(r"\1", text))
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _role_text(match: re.Match) -> str:
+    inner = match.group(1).strip()
+    if inner.endswith(">") and "<" in inner:  # :ref:`the title <target>` shows the title
+        return inner[: inner.rindex("<")]
+    if inner[:1] in "~!":  # :class:`~json.JSONDecoder` shows JSONDecoder
+        return inner[1:].rsplit(".", 1)[-1]
+    return inner
+
+
+def _document_texts(documents: list[Path]) -> list[tuple[str, list[str]]]:
+    """(source, comparable texts) per file: the loaded text, and for text formats the file's own text too
+    (evidence quoted from a raw .rst or .md file still holds when a loader renders it)."""
+    try:
+        from index.loaders import is_supported, load
+    except ImportError:  # before the loaders package
+        from index.load import is_supported, load
 
     files = [f for d in documents for f in (sorted(d.rglob("*")) if d.is_dir() else [d])]
-    return [load(f).text for f in files if f.is_file() and is_supported(f)]
+    texts = []
+    for f in files:
+        if not f.is_file() or not is_supported(f):
+            continue
+        variants = [reader_text(load(f).text)]
+        if f.suffix.lower() in (".rst", ".md", ".markdown", ".txt"):
+            variants.append(reader_text(f.read_text(encoding="utf-8", errors="replace")))
+        texts.append((str(f.resolve()), variants))
+    return texts
 
 
 def _line_numbers(path: Path) -> dict[str, int]:
@@ -242,4 +325,4 @@ def squad_a_set(limit: int, seed: int, cache_dir: Path) -> GoldSet:
 
 
 def _renamed(q: GoldQuestion, set_name: str) -> GoldQuestion:
-    return GoldQuestion(q.id, q.question, q.answers, q.answerable, q.evidence, set_name)
+    return replace(q, set_name=set_name)

@@ -11,9 +11,25 @@ import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")  # citation markers [1], [1, 2]
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+# Markup a reader should never see in an answer: RST roles, directives and comments (`.. `, not an ellipsis),
+# heading underlines, pilcrows of HTML headings, literal and bold markers, HTML tags, Markdown links and headings.
+_HTML_TAGS = (
+    "a|abbr|b|big|blockquote|body|br|cite|code|dd|div|dl|dt|em|font|h[1-6]|head|hr|html|i|img|kbd|li|link|"
+    "meta|nav|ol|p|pre|samp|script|section|small|span|strong|style|sub|sup|table|td|th|tr|tt|ul|var"
+)
+MARKUP = re.compile(
+    r":[A-Za-z][\w.+-]*(?::[\w.+-]+)?:`"
+    r"|(?<!\.)\.\.\s"
+    r"|={4,}|-{4,}|~{4,}|\^{4,}"
+    r"|¶|``|(?<![\w*])\*\*[^*\s][^*]*\*\*"
+    rf"|</?(?:{_HTML_TAGS})\b[^<>]*>"
+    r"|\]\([^)\s]*\)"
+    r"|(?:^|\n)#{1,6} "
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +49,11 @@ METRICS = [
     Metric("citation_precision", "citation precision", "higher"),
     Metric("citation_recall", "citation recall", "higher"),
     Metric("cited_when_correct", "supporting citation when correct", "higher"),
+    Metric("right_file_cited", "cites the right file when correct", "higher"),
+    Metric("answers_without_markup", "answers without markup", "higher"),
     Metric("refusal_unanswerable", "unanswerable refused", "higher"),
+    Metric("refusal_near_miss", "near-miss questions refused", "higher"),
+    Metric("refusal_off_topic", "off-topic questions refused", "higher"),
     Metric("false_refusal", "answerable wrongly refused", "lower"),
     Metric("latency_p50_ms", "latency p50", "lower", "ms"),
     Metric("latency_p95_ms", "latency p95", "lower", "ms"),
@@ -54,6 +74,10 @@ def strip_markers(text: str) -> str:
 def contains(text: str, answer: str) -> bool:
     gold = squad_normalize(answer)
     return bool(gold) and f" {gold} " in f" {squad_normalize(strip_markers(text))} "
+
+
+def has_markup(text: str) -> bool:
+    return bool(MARKUP.search(text))
 
 
 def token_f1(prediction: str, gold: str) -> float:
@@ -86,6 +110,11 @@ class Outcome:
     supporting_citations: int = 0  # cited passages that hold a gold answer
     top_source: str = ""
     error: str = ""  # the error message when the question could not be asked
+    format: str = ""  # rst, html, md, pdf...: the format of the document holding the evidence ("" unknown)
+    kind: str = "answerable"  # or near-miss, off-topic, unanswerable (eval/gold.py)
+    gold_sources: list[str] = field(default_factory=list)  # the documents holding the evidence
+    cited_sources: list[str] = field(default_factory=list)
+    markup: bool = False  # the answer shows markup (MARKUP)
 
     @property
     def passed(self) -> bool:
@@ -112,6 +141,11 @@ def score(question, answer, latency_ms: float) -> Outcome:
         words=len(strip_markers(answer.text).split()),
         citations=len(answer.citations),
         top_source=answer.passages[0].source if answer.passages else "",
+        format=question.format,
+        kind=question.kind,
+        gold_sources=list(question.sources),
+        cited_sources=sorted({c.source for c in answer.citations}),
+        markup=not answer.refused and has_markup(answer.text),
     )
     if not gold:
         return outcome
@@ -137,7 +171,16 @@ def failed(question, error: str, latency_ms: float) -> Outcome:
         False,
         latency_ms,
         error=error,
+        format=question.format,
+        kind=question.kind,
+        gold_sources=list(question.sources),
     )
+
+
+def cites_right_file(outcome: Outcome) -> bool:
+    """A citation names a document the evidence is quoted from (paths compared resolved)."""
+    gold = {Path(s).resolve() for s in outcome.gold_sources}
+    return any(Path(s).resolve() in gold for s in outcome.cited_sources)
 
 
 @dataclass
@@ -180,7 +223,14 @@ def aggregate(outcomes: list[Outcome], k: int) -> SetMetrics:
     )
     fraction("citation_recall", sum(o.supporting_citations > 0 for o in answered), len(answered))
     fraction("cited_when_correct", sum(o.supporting_citations > 0 for o in correct), len(correct))
+    located = [o for o in correct if o.gold_sources]
+    fraction("right_file_cited", sum(cites_right_file(o) for o in located), len(located))
+    given = [o for o in outcomes if not o.refused and not o.error]
+    fraction("answers_without_markup", sum(not o.markup for o in given), len(given))
     fraction("refusal_unanswerable", sum(o.refused for o in unanswerable), len(unanswerable))
+    for kind, key in (("near-miss", "refusal_near_miss"), ("off-topic", "refusal_off_topic")):
+        of_kind = [o for o in unanswerable if o.kind == kind]
+        fraction(key, sum(o.refused for o in of_kind), len(of_kind))
     fraction("false_refusal", sum(o.refused for o in answerable), len(answerable))
     latencies = [o.latency_ms for o in outcomes]
     values["latency_p50_ms"] = percentile(latencies, 50)

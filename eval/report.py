@@ -67,7 +67,7 @@ def write(folder: Path, results, findings, config: dict) -> None:
                 "fingerprint": r.fingerprint,
                 "metrics": r.metrics.to_dict(),
                 "baseline": (r.baseline or {}).get("values"),
-                "outcomes": [o.to_dict() for o in r.outcomes] if r.name != "overall" else [],
+                "outcomes": [] if _breakdown(r) else [o.to_dict() for o in r.outcomes],
             }
             for r in results
         },
@@ -77,6 +77,11 @@ def write(folder: Path, results, findings, config: dict) -> None:
     )
     plots = _plots(folder, results, findings, k)
     (folder / "report.md").write_text(_markdown(results, findings, config, plots, k), encoding="utf-8")
+
+
+def _breakdown(r) -> bool:
+    """`overall` and the per-format parts of a set (`real/pdf`): their questions are listed with their set."""
+    return r.name == "overall" or "/" in r.name
 
 
 def _markdown(results, findings, config: dict, plots: list[str], k: int) -> str:
@@ -97,7 +102,7 @@ def _markdown(results, findings, config: dict, plots: list[str], k: int) -> str:
         out += _set_table(r, findings, k)
     out += [f"![{name}]({name})\n" for name in plots]
     for r in results:
-        if r.name != "overall":
+        if not _breakdown(r):
             out += _failing(r)
     return "\n".join(out) + "\n"
 
@@ -214,7 +219,7 @@ def _plots(folder: Path, results, findings, k: int) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for r in results:
-        if r.name != "overall":
+        if not _breakdown(r):
             p50, p95 = r.metrics.values["latency_p50_ms"], r.metrics.values["latency_p95_ms"]
             label = f"{r.name} (p50 {p50:.0f} ms, p95 {p95:.0f} ms)"
             ax.hist([o.latency_ms for o in r.outcomes], bins=30, alpha=0.6, label=label)

@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     sets = _gold_sets(args, home)
 
     results = [_run_set(s, settings, args) for s in sets]
-    if len(results) > 1:
-        outcomes = [o for r in results for o in r.outcomes]
+    outcomes = [o for r in results for o in r.outcomes]
+    results = [part for r in results for part in [r, *_per_format(r, args.recall_k)]]
+    if len(sets) > 1:
         results.append(_result(OVERALL, "all sets", [], "", outcomes, args.recall_k))
     findings = []
     for r in results:
@@ -166,9 +167,27 @@ def _result(name, origin, documents, collection, outcomes, k) -> SetResult:
     return SetResult(name, origin, [str(d) for d in documents], collection, outcomes, aggregate(outcomes, k))
 
 
+def _per_format(r: SetResult, k: int) -> list[SetResult]:
+    """A set whose documents come in several formats is scored per format too: `NAME/rst`, `NAME/pdf`...
+    (its answerable questions, by the format of the document holding their evidence)."""
+    formats = sorted({o.format for o in r.outcomes if o.format})
+    if len(formats) < 2:
+        return []
+    return [
+        _result(f"{r.name}/{f}", f"{r.origin} ({f})", r.documents, r.collection, _of_format(r, f), k)
+        for f in formats
+    ]
+
+
+def _of_format(r: SetResult, f: str) -> list[Outcome]:
+    return [o for o in r.outcomes if o.format == f]
+
+
 def _run_set(gold: GoldSet, settings, args) -> SetResult:
     import qa
 
+    for note in gold.notes:
+        print(f"{gold.name}: {note}", file=sys.stderr)
     key = hashlib.sha256("\n".join(sorted(str(d) for d in gold.documents)).encode()).hexdigest()[:8]
     s = settings.with_overrides(collection=f"eval-{gold.name}-{key}")
     started = time.perf_counter()
