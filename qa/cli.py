@@ -7,7 +7,7 @@ import os
 import sys
 
 from qa.errors import QAError
-from qa.terminal import echo, json_text, printable
+from qa.terminal import echo, json_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +19,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("index", help="add, update and remove documents (files or folders)")
+    p = sub.add_parser(
+        "index",
+        help="add, update and remove documents (files or folders)",
+        description="Add, update and remove documents so that the collection mirrors the given files and "
+        "folders; unchanged files are skipped.",
+        epilog="Exit status: 0 when no file failed (unsupported file types are skipped, not failures); 1 when "
+        "any file failed (the rest is still indexed, and each failure is listed with its reason); 130 when "
+        "interrupted (run `qa index` again to finish).",
+    )
     p.add_argument(
         "paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf .docx .rst)"
     )
@@ -68,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)"
     )
-    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--port", type=_port, default=7860, help="port (default 7860)")
     _collection(p)
 
     p = sub.add_parser("mcp", help="serve ask/search/sources to MCP clients (agents, desktop assistants)")
@@ -100,6 +108,13 @@ def _setting_names() -> str:
 
 def _collection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--collection", help="collection name (default: QA_COLLECTION or 'default')")
+
+
+def _port(value: str) -> int:
+    number = _positive_int(value)
+    if number > 65535:
+        raise argparse.ArgumentTypeError("a port is at most 65535")
+    return number
 
 
 def _positive_int(value: str) -> int:
@@ -178,8 +193,9 @@ def _index(args) -> int:
 
         return watch(args.paths, collection=args.collection)
     import qa
+    from qa.progress_line import ProgressLine
 
-    progress = _Progress() if not args.json else None
+    progress = ProgressLine() if not args.json else None
     try:
         report = qa.index(
             args.paths, collection=args.collection, progress=progress, follow_links=args.follow_links
@@ -207,92 +223,6 @@ def _index(args) -> int:
             echo(f"error: {len(report.failed)} file(s) failed (listed above)", err=True)
         return 1
     return 0
-
-
-class _Progress:
-    """Indexing progress in bytes, with rate and time left: one line redrawn in place on a terminal (a timer
-    redraws it, so the clock moves while a file or the embedding model loads); plain lines otherwise."""
-
-    TICK = 0.25  # seconds between redraws on a terminal
-    LINE_EVERY = 2.0  # seconds between plain lines
-
-    def __init__(self, stream=None):
-        import threading
-        import time
-
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.clock = time.monotonic
-        self.started = self.clock()
-        self.what, self.done, self.total = "starting", 0, 0
-        self.first_event: float | None = None
-        self.last_line = float("-inf")
-        self.lock = threading.Lock()
-        self.stopped = threading.Event()
-        self.ticker = None
-        if self.tty:
-            self.ticker = threading.Thread(target=self._tick, daemon=True)
-            self.ticker.start()
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        with self.lock:
-            if self.first_event is None:  # the rate counts from here, not from opening the store
-                self.first_event = self.clock()
-            self.what, self.done, self.total = what, done, total
-        if self.tty:
-            return
-        now = self.clock()
-        if now - self.last_line >= self.LINE_EVERY or (done == total and what == "done"):
-            self.last_line = now
-            print(printable(f"indexing: {self.status()}"), file=self.stream, flush=True)
-
-    def status(self) -> str:
-        with self.lock:
-            what, done, total, first = self.what, self.done, self.total, self.first_event
-        now = self.clock()
-        elapsed = now - self.started
-        parts = [f"{_size(done)}/{_size(total)}"]
-        if total:
-            parts.append(f"{100 * done // total}%")
-        if done and first is not None and now > first:
-            rate = done / (now - first)
-            parts.append(f"{_size(rate)}/s")
-            parts.append(f"{_duration((total - done) / rate)} left")
-        else:
-            parts.append(f"{_duration(elapsed)} elapsed")
-        return "  ".join(parts) + f"  {what}"
-
-    def _tick(self) -> None:
-        while not self.stopped.wait(self.TICK):
-            self._draw()
-
-    def _draw(self) -> None:
-        import shutil
-
-        width = (shutil.get_terminal_size().columns or 80) - 1
-        line = printable(f"indexing: {self.status()}")[:width]
-        self.stream.write("\r" + line.ljust(width))
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stopped.set()
-        if self.ticker is not None:
-            self.ticker.join()
-            self._draw()
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _size(n: float) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n:.0f} B"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _ask(args) -> int:

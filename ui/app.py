@@ -280,6 +280,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, collection: str | None = No
     """Start the app and block. Binds this machine only unless another host is named."""
     settings = qa.load_settings()
     auth = parse_auth(settings.ui_auth)
+    check_port_free(host, port)  # before loading Gradio: one line instead of its traceback
     app = build_app(collection, settings=settings)
     if host not in LOOPBACK and not auth:
         print(
@@ -291,6 +292,15 @@ def serve(host: str = "127.0.0.1", port: int = 7860, collection: str | None = No
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
     )  # system fonts: no font download
+    try:
+        _launch(app, host, port, auth, settings, theme)
+    except OSError as e:
+        if "port" not in str(e).lower():
+            raise
+        raise ConfigError(port_taken_message(host, port)) from None  # taken since the check
+
+
+def _launch(app, host, port, auth, settings, theme) -> None:
     from starlette.middleware import Middleware
 
     from ui.guards import SameOriginForms, SlowLogin
@@ -307,3 +317,28 @@ def serve(host: str = "127.0.0.1", port: int = 7860, collection: str | None = No
         show_error=True,
         theme=theme,
     )
+
+
+def port_taken_message(host: str, port: int) -> str:
+    return f"Port {port} on {host} is already in use: choose another with `qa ui --port N`."
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ConfigError, naming the port and the flag, when nothing can listen on host:port."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise ConfigError(f"Cannot serve on host {host!r} ({e.strerror}): check `qa ui --host`.") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is fine
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise ConfigError(port_taken_message(host, port)) from None
+            raise ConfigError(
+                f"Cannot listen on {host}:{port} ({e.strerror}): choose another `--port` or `--host`."
+            ) from None

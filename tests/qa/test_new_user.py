@@ -161,3 +161,20 @@ def test_chat_help_says_how_to_quit_and_bench_help_names_qa_bench(tmp_path):
     assert "Quit with an empty line, Ctrl-D or Ctrl-C" in " ".join(chat.stdout.split())
     bench = _qa("bench", "--help", home=tmp_path)
     assert bench.stdout.startswith("usage: qa bench")
+
+
+def test_qa_ui_on_a_taken_port_says_so_in_one_line(tmp_path):
+    """The bug: a 23-line traceback ending in Gradio's hint to set GRADIO_SERVER_PORT."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _qa("ui", "--port", str(port), home=tmp_path / "home")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: Port {port} on 127.0.0.1 is already in use: choose another with `qa ui --port N`.\n"
+    )
+    bad = _qa("ui", "--port", "70000", home=tmp_path / "home")
+    assert bad.returncode == 2 and "a port is at most 65535" in bad.stderr
