@@ -72,6 +72,22 @@ def _collection_name(name: str) -> str:
     return f"qa-{storage_name(name)}-c"
 
 
+def collection_names(home: Path, chroma_url: str | None) -> list[str]:
+    """The qa collections in a store, by storage name (for a plain name, the name itself; a storage name
+    also opens its collection, since storage_name maps it to itself)."""
+    client = _client(chroma_url, str(home / "chroma"))
+    try:
+        found = client.list_collections()
+    except Exception as e:
+        if chroma_url and _is_connection_error(e):
+            raise StoreUnavailableError(
+                redact(f"Lost the Chroma server at {chroma_url}; is it still running?")
+            ) from None
+        raise
+    names = (getattr(c, "name", c) for c in found)  # Collection objects (chromadb 1.x) or names
+    return sorted(n[3:-2] for n in names if n.startswith("qa-") and n.endswith("-c") and len(n) > 5)
+
+
 class ChromaStore:
     def __init__(self, collection: str, home: Path, chroma_url: str | None, embed_model: str):
         self.collection_name = collection

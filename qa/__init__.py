@@ -10,7 +10,7 @@ Imports stay light: nothing is loaded until it is used.
 from __future__ import annotations
 
 from qa.answer import Answer, Citation, Passage
-from qa.api import SourceInfo, ask, ask_stream, index, remove, search, sources
+from qa.api import SourceInfo, ask, ask_stream, collections, index, remove, search, sources
 from qa.errors import QAError
 from qa.settings import Settings, load_settings
 
@@ -24,6 +24,7 @@ __all__ = [
     "SourceInfo",
     "ask",
     "ask_stream",
+    "collections",
     "index",
     "load_settings",
     "remove",

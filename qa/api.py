@@ -146,6 +146,14 @@ def sources(collection: str | None = None, *, settings: Settings | None = None) 
         catalog.close()
 
 
+def collections(*, settings: Settings | None = None) -> list[str]:
+    """The names of the collections in the configured store (embedded, or the Chroma server)."""
+    from index.store import collection_names
+
+    s = _settings(settings)
+    return collection_names(s.home, s.chroma_url)
+
+
 def remove(
     sources_to_remove: Iterable[str], collection: str | None = None, *, settings: Settings | None = None
 ) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from index.config import DEFAULT_EMBED_MODEL, IndexConfig, storage_name
@@ -35,6 +35,9 @@ class Settings:
     max_file_mb: float = 50.0  # larger files are refused with this limit named
     ui_auth: str | None = None  # "user:password" turns on the UI login
     ui_models: tuple[str, ...] = ()  # models the page and its API may choose, besides `model`
+    serve_key: str | None = field(
+        default=None, repr=False
+    )  # the bearer key of the OpenAI-compatible endpoint (/v1) of `qa ui`
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with every non-None override applied (None means: keep the setting)."""
@@ -136,5 +139,6 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         timeout=timeout_value,
         max_file_mb=max_mb_value,
         ui_auth=_env(environ, "QA_UI_AUTH"),
+        serve_key=_env(environ, "QA_SERVE_KEY"),
         ui_models=tuple(m.strip() for m in (_env(environ, "QA_UI_MODELS") or "").split(",") if m.strip()),
     )

@@ -289,18 +289,22 @@ def serve(host: str = "127.0.0.1", port: int = 7860, collection: str | None = No
         )
     import gradio as gr
 
+    from ui.openai_api import openai_routes
+
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
     )  # system fonts: no font download
+    # The OpenAI-compatible /v1 API on the same server, ahead of Gradio's own routes.
+    routes = openai_routes(settings.with_overrides(collection=collection), host)
     try:
-        _launch(app, host, port, auth, settings, theme)
+        _launch(app, host, port, auth, settings, theme, routes)
     except OSError as e:
         if "port" not in str(e).lower():
             raise
         raise ConfigError(port_taken_message(host, port)) from None  # taken since the check
 
 
-def _launch(app, host, port, auth, settings, theme) -> None:
+def _launch(app, host, port, auth, settings, theme, routes=()) -> None:
     from starlette.middleware import Middleware
 
     from ui.guards import SameOriginForms, SlowLogin
@@ -309,7 +313,10 @@ def _launch(app, host, port, auth, settings, theme) -> None:
         server_name=host,
         server_port=port,
         auth=SlowLogin(*auth).check if auth else None,  # repeated failures slow the next attempts down
-        app_kwargs={"middleware": [Middleware(SameOriginForms)]},  # uploads only from this page
+        app_kwargs={
+            "middleware": [Middleware(SameOriginForms)],  # uploads only from this page
+            "routes": list(routes),
+        },
         max_file_size=int(settings.max_file_mb * 1_000_000),
         ssr_mode=False,
         share=False,
