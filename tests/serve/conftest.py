@@ -5,13 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from serve_helpers import ROOT
 
 from ui.devserver import index_paths
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED_QUESTION = "Who is Donald Trump's national security adviser?"
-SEED_FILE = "000_68c1b161cf4df674.txt"
-UNANSWERABLE = "What is the boiling point of tungsten?"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import sys
 
 import anyio
 import pytest
-from conftest import ROOT, SEED_FILE, SEED_QUESTION, UNANSWERABLE
+from serve_helpers import ROOT, SEED_FILE, SEED_QUESTION, UNANSWERABLE
 
 from ui.devserver import qa_env
 

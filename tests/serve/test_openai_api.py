@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from conftest import ROOT, SEED_FILE, SEED_QUESTION, UNANSWERABLE
+from serve_helpers import ROOT, SEED_FILE, SEED_QUESTION, UNANSWERABLE
 
 from ui.devserver import running_app
 

@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from conftest import ROOT, SEED_FILE
+from serve_helpers import ROOT, SEED_FILE
 
 from ui.devserver import qa_env
 
