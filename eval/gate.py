@@ -1,6 +1,7 @@
 """The gate: every metric against the thresholds file and the committed baseline.
 
-thresholds.toml holds, per set, floors (`[sets.NAME.min]`) and ceilings (`[sets.NAME.max]`), and how far a
+thresholds.toml holds floors and ceilings for every set (`[defaults.min]`, `[defaults.max]`: a user's own gold
+set is gated too), per set ones that override them metric by metric (`[sets.NAME.min]`, `[sets.NAME.max]`), and how far a
 metric may get worse than the baseline before the run fails (`[tolerance]` for every set,
 `[sets.NAME.tolerance]` to override): a number is an absolute allowance in the metric's unit,
 `{ ratio = R, at_least = A }` allows R times the baseline, and at least A units more (for timings, which
@@ -34,6 +35,7 @@ class Finding:
     allowed: float  # the worst value that still passes
     failed: bool
     label: str = ""  # the metric's name for people ("retrieval recall@5")
+    default: bool = False  # the threshold is the default of every set ([defaults]), not the set's own
 
     @property
     def message(self) -> str:
@@ -43,7 +45,13 @@ class Finding:
         value, limit, by = fmt(self.value), fmt(self.limit), fmt(abs(self.value - self.allowed))
         if self.kind in ("min", "max"):
             side = "below" if self.kind == "min" else "above"
-            return f"{self.set_name}: {label} = {value} is {side} the threshold {limit} (by {by})"
+            which = "default threshold" if self.default else "threshold"
+            where = (
+                f'; [sets."{self.set_name}".{self.kind}] in thresholds.toml overrides it'
+                if self.default
+                else ""
+            )
+            return f"{self.set_name}: {label} = {value} is {side} the {which} {limit} (by {by}){where}"
         moved = "rose" if METRIC_BY_KEY[self.metric].better == "lower" else "fell"
         return (
             f"{self.set_name}: {label} {moved} from {limit} (baseline) to {value}: {fmt(self.value - self.limit, '+')}, "
@@ -67,7 +75,9 @@ def load_thresholds(path: Path = THRESHOLDS) -> dict:
         raise EvalError(f"Thresholds file not found: {path}.") from None
     except tomllib.TOMLDecodeError as e:
         raise EvalError(f"{path}: not valid TOML ({e}).") from None
+    defaults = data.get("defaults", {})
     tables = [("tolerance", data.get("tolerance", {}))]
+    tables += [(f"defaults.{part}", defaults.get(part, {})) for part in ("min", "max")]
     for name, spec in data.get("sets", {}).items():
         tables += [(f"sets.{name}.{part}", spec.get(part, {})) for part in ("min", "max", "tolerance")]
     for where, table in tables:
@@ -98,18 +108,25 @@ def check(
 ) -> list[Finding]:
     """All comparisons of one set's metrics (baseline_set None: no comparable baseline); k of recall@k."""
     spec = thresholds.get("sets", {}).get(set_name, {})
+    defaults = thresholds.get("defaults", {})
     tolerance = thresholds.get("tolerance", {}) | spec.get("tolerance", {})
+    floors = defaults.get("min", {}) | spec.get("min", {})
+    ceilings = defaults.get("max", {}) | spec.get("max", {})
     findings = []
     for key, value in metrics.values.items():
         if value is None:
             continue
         label = f"retrieval recall@{k}" if key == "recall_at_k" else METRIC_BY_KEY[key].label
-        if key in spec.get("min", {}):
-            floor = float(spec["min"][key])
-            findings.append(Finding(set_name, key, "min", value, floor, floor, value < floor, label))
-        if key in spec.get("max", {}):
-            ceiling = float(spec["max"][key])
-            findings.append(Finding(set_name, key, "max", value, ceiling, ceiling, value > ceiling, label))
+        if key in floors:
+            floor = float(floors[key])
+            default = key not in spec.get("min", {})
+            findings.append(Finding(set_name, key, "min", value, floor, floor, value < floor, label, default))
+        if key in ceilings:
+            ceiling = float(ceilings[key])
+            default = key not in spec.get("max", {})
+            findings.append(
+                Finding(set_name, key, "max", value, ceiling, ceiling, value > ceiling, label, default)
+            )
         before = (baseline_set or {}).get("values", {}).get(key)
         if before is None or key not in tolerance:
             continue

@@ -217,6 +217,17 @@ def _plots(folder: Path, results, findings, k: int) -> list[str]:
     fig.savefig(folder / "metrics.png", dpi=110)
     plt.close(fig)
 
+    fig = latency_figure(results)
+    fig.savefig(folder / "latency.png", dpi=110)
+    plt.close(fig)
+    return ["metrics.png", "latency.png"]
+
+
+def latency_figure(results):
+    """The histogram of question latencies per set; its y axis counts questions, in whole numbers."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for r in results:
         if not _breakdown(r):
@@ -225,8 +236,7 @@ def _plots(folder: Path, results, findings, k: int) -> list[str]:
             ax.hist([o.latency_ms for o in r.outcomes], bins=30, alpha=0.6, label=label)
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     fig.tight_layout()
-    fig.savefig(folder / "latency.png", dpi=110)
-    plt.close(fig)
-    return ["metrics.png", "latency.png"]
+    return fig

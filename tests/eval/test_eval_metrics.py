@@ -118,3 +118,56 @@ def test_timing_tolerance_has_a_ratio_and_an_absolute_allowance(tmp_path):
     messages = [f.message for f in gate.check("s", slow, spec, baseline) if f.failed]
     assert len(messages) == 2
     assert "s: answerable wrongly refused rose from 0.000 (baseline) to 0.100" in messages[1]
+
+
+def test_default_floors_gate_every_set_and_a_set_overrides_them_per_metric(tmp_path):
+    """The bug: a user's own set whose four answers were all wrong printed contains gold 0.000, eval: passed."""
+    from eval.metrics import SetMetrics
+
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text(
+        "[defaults.min]\nrecall_at_k = 0.5\ncontains_gold = 0.3\n[sets.lenient.min]\ncontains_gold = 0.0\n"
+    )
+    spec = gate.load_thresholds(thresholds)
+    all_wrong = SetMetrics({"recall_at_k": 1.0, "contains_gold": 0.0}, 4, 4, 0)
+    mine = gate.check("mine", all_wrong, spec, None)
+    failed = [f for f in mine if f.failed]
+    assert [(f.metric, f.kind, f.default) for f in failed] == [("contains_gold", "min", True)]
+    assert failed[0].message == (
+        "mine: answer contains gold = 0.000 is below the default threshold 0.300 (by 0.300); "
+        '[sets."mine".min] in thresholds.toml overrides it'
+    )
+    lenient = gate.check("lenient", all_wrong, spec, None)
+    assert not [f for f in lenient if f.failed]
+    assert {f.metric: f.default for f in lenient} == {"recall_at_k": True, "contains_gold": False}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[defaults.min]\ncontains_golds = 0.3\n")
+    with pytest.raises(EvalError, match=r"\[defaults\.min\] names unknown metric"):
+        gate.load_thresholds(bad)
+
+
+def test_committed_defaults_fail_a_set_that_is_all_wrong():
+    from eval.metrics import SetMetrics
+
+    spec = gate.load_thresholds()
+    all_wrong = SetMetrics({"recall_at_k": 1.0, "contains_gold": 0.0}, 4, 4, 0)
+    assert any(f.failed for f in gate.check("my-own-set", all_wrong, spec, None))
+
+
+def test_latency_histogram_counts_questions_in_whole_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eval.metrics import Outcome, aggregate
+    from eval.report import latency_figure
+    from eval.runner import SetResult
+
+    outcomes = [
+        Outcome("mine", f"q{i}", "?", True, ["a"], "a", False, latency_ms=ms)
+        for i, ms in enumerate([12.0, 15.0, 15.5, 40.0])
+    ]
+    result = SetResult("mine", "", [], "c", outcomes, aggregate(outcomes, 5))
+    fig = latency_figure([result])
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_yticks()
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks

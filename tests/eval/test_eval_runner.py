@@ -140,3 +140,45 @@ def test_litellm_model_is_evaluated_through_the_same_runner(
         code, _, err = qa_eval(capsys, *args, "--report", str(tmp_path / "r401"))
         assert code == 1
         assert err.count("error:") == 1 and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_users_own_set_whose_answers_are_all_wrong_fails_the_default_floors(
+    qa_home, eval_home, tmp_path, capsys
+):
+    """Issue 13: floors existed only for the named sets, so `qa eval --gold mine.jsonl` could not fail."""
+    seed = ROOT / "seeds" / "000_68c1b161cf4df674.txt"
+    text = seed.read_text(encoding="utf-8")
+    # Each gold answer is in the documents (verbatim evidence), but not what its question asks for: every
+    # answer given is wrong.
+    wrong = [
+        ("Who is Donald Trump's national security adviser?", "Patriot"),
+        ("Who is the CIA director?", "Brussels"),
+        ("What did Macron propose about nuclear deterrence?", "Waltz"),
+        ("Who heads Zelensky's office?", "Patriot"),
+    ]
+    lines = []
+    for n, (question, answer) in enumerate(wrong, 1):
+        at = text.index(answer)
+        start, end = text.rfind(" ", 0, max(at - 40, 0)) + 1, text.find(" ", at + len(answer) + 20)
+        evidence = text[start:end]
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"w{n}",
+                    "question": question,
+                    "answers": [answer],
+                    "answerable": True,
+                    "evidence": evidence,
+                }
+            )
+        )
+    gold = tmp_path / "mine.jsonl"
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "mine.docs.txt").write_text(f"{seed}\n", encoding="utf-8")
+    code, out, err = qa_eval(
+        capsys, "--gold", str(gold), "--home", str(eval_home), "--report", str(tmp_path / "r")
+    )
+    assert code == 1, out + err
+    assert "FAIL mine: answer contains gold = 0.000 is below the default threshold 0.300" in err
+    assert "eval: FAILED" in err
