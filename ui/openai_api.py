@@ -29,12 +29,14 @@ from qa.errors import ConfigError, ModelError, NothingIndexedError, QAError, Sto
 from qa.settings import Settings
 
 MAX_BODY_BYTES = 1_000_000
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 SOURCES_HEADING = "\n\nSources:\n"
 
 
 def openai_routes(settings: Settings, host: str = "127.0.0.1") -> list:
     """The /v1 routes, answering with `settings` (its collection is the default model)."""
-    if not settings.serve_key and not settings.ui_auth and host not in ("127.0.0.1", "localhost", "::1"):
+    loopback = host in LOOPBACK_NAMES
+    if not settings.serve_key and not settings.ui_auth and not loopback:
         print(
             f"warning: the /v1 API on {host} answers anyone; set QA_SERVE_KEY to require a key.",
             file=sys.stderr,
@@ -43,7 +45,7 @@ def openai_routes(settings: Settings, host: str = "127.0.0.1") -> list:
 
     @router.get("/models")
     async def list_models(request: Request):
-        if refused := _refuse(request, settings):
+        if refused := _refuse(request, settings, loopback):
             return refused
         try:
             names = await run_in_threadpool(qa.collections, settings=settings)
@@ -54,7 +56,7 @@ def openai_routes(settings: Settings, host: str = "127.0.0.1") -> list:
 
     @router.post("/chat/completions")
     async def chat_completions(request: Request):
-        if refused := _refuse(request, settings):
+        if refused := _refuse(request, settings, loopback):
             return refused
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
@@ -181,8 +183,11 @@ def _extra(answer: Answer) -> dict:
     }
 
 
-def _refuse(request, settings: Settings):
+def _refuse(request, settings: Settings, loopback: bool):
     """None when the request may go on, else the 401/403 response."""
+    if loopback and _host_name(request.headers.get("host", "")) not in LOOPBACK_NAMES:
+        # A page whose own name was made to resolve to 127.0.0.1 (DNS rebinding) reads no answers from here.
+        return _error(403, "Refused: this server answers only requests addressed to 127.0.0.1 or localhost.")
     if settings.serve_key:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(
@@ -200,6 +205,13 @@ def _refuse(request, settings: Settings):
             "api_closed",
         )
     return None
+
+
+def _host_name(host_header: str) -> str:
+    """The name of a Host header: 'localhost:7860' -> 'localhost', '[::1]:7860' -> '::1'."""
+    if host_header.startswith("["):
+        return host_header[1:].partition("]")[0]
+    return host_header.rpartition(":")[0] if host_header.count(":") == 1 else host_header
 
 
 def _error_response(e: Exception):

@@ -116,6 +116,18 @@ def test_wrong_or_missing_key_is_401(api_url):
     assert httpx2.get(f"{api_url}v1/models", trust_env=False).status_code == 401  # no header at all
 
 
+def test_requests_to_another_host_name_are_refused(api_url):
+    """DNS rebinding: a page on rebound.example that resolves to 127.0.0.1 sends its own name as Host."""
+    import httpx2
+
+    port = api_url.rstrip("/").rsplit(":", 1)[1]
+    headers = {"Authorization": f"Bearer {KEY}", "Host": f"rebound.example:{port}"}
+    reply = httpx2.get(f"{api_url}v1/models", headers=headers, trust_env=False)
+    assert reply.status_code == 403 and "127.0.0.1 or localhost" in reply.json()["error"]["message"]
+    headers["Host"] = f"localhost:{port}"
+    assert httpx2.get(f"{api_url}v1/models", headers=headers, trust_env=False).status_code == 200
+
+
 @pytest.mark.slow
 def test_page_login_without_key_closes_the_api(served_home, tmp_path):
     with (
