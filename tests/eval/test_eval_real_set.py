@@ -184,7 +184,7 @@ def test_committed_real_set_is_well_formed(tmp_path):
     assert {"html", "md", "pdf", "rst"} <= formats
     assert all(q.sources for q in answerable)
     kinds = [q.kind for q in gold.questions if not q.answerable]
-    assert kinds.count("near-miss") >= 8 and kinds.count("off-topic") >= 10
+    assert kinds.count("near-miss") >= 10 and kinds.count("off-topic") >= 10
     if not gold.notes:  # the shared corpus is here: the whole set
-        assert len(answerable) >= 60
-        assert len({s for q in answerable for s in q.sources}) >= 15
+        assert len(answerable) >= 120 and all(sum(q.format == f for q in answerable) >= 25 for f in formats)
+        assert len({s for q in answerable for s in q.sources}) >= 30
