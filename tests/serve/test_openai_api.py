@@ -137,3 +137,41 @@ def test_page_login_without_key_closes_the_api(served_home, tmp_path):
         client(url, key="anything").chat.completions.create(
             model="default", messages=[{"role": "user", "content": SEED_QUESTION}]
         )
+
+
+REPLY = (
+    "Mike Waltz is Mr Trump's national security adviser [1]. He said the US is pausing and reviewing "
+    "all aspects of the relationship [1]."
+)
+
+
+@pytest.mark.slow
+def test_an_llm_answer_streams_in_pieces_and_the_model_stays_the_servers(served_home, tmp_path, llm):
+    from llm_server import Reply
+
+    env = {
+        "QA_MODEL": "openai/test-model",
+        "QA_API_BASE": llm.api_base,
+        "QA_API_KEY": "test",
+        "QA_TIMEOUT": "10",
+    }
+    with running_app(served_home, tmp_path / "llm.log", **env) as url:
+        llm.script(Reply(REPLY))
+        stream = client(url, key="unused").chat.completions.create(
+            model="default",
+            stream=True,
+            messages=[
+                {"role": "system", "content": "You are a pirate."},
+                {"role": "user", "content": SEED_QUESTION},
+            ],
+        )
+        chunks = list(stream)
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
+    assert len(pieces) > 2  # streamed as the model wrote it, then the sources
+    answer, sources = "".join(pieces).split("\n\nSources:\n")
+    assert answer == REPLY
+    assert sources.startswith("[1] ") and SEED_FILE in sources
+    assert chunks[-1].answered_by == "openai/test-model"
+    assert [c["id"] for c in chunks[-1].citations] == [1]
+    prompt = llm.requests[-1].prompt_text
+    assert SEED_QUESTION in prompt and "pirate" not in prompt  # the client's system prompt never reaches it
