@@ -39,6 +39,7 @@ SETTINGS: tuple[SettingInfo, ...] = (
     SettingInfo(
         "QA_UI_MODELS", "more models (comma-separated) the chat page may pick, after QA_MODEL", "unset"
     ),
+    SettingInfo("QA_SERVE_KEY", "bearer key of qa ui's OpenAI-compatible API (/v1)", "unset", True),
 )
 
 

@@ -1,4 +1,4 @@
-"""`qa index --watch` in a subprocess: it sees an edit, an addition and a deletion, one line per batch, keeps
+"""`qa index --watch` in a subprocess: it sees an edit, an addition, a rename and deletions, one line per batch, keeps
 going after a bad file, and stops on Ctrl-C. Answers are checked with `qa ask` in other processes."""
 
 from __future__ import annotations
@@ -125,14 +125,19 @@ def test_watch_indexes_edits_additions_and_deletions(tmp_path):
         )
         assert watcher.batch()["added"] == 1
 
+        # A rename: the old name goes, the new one comes (one batch: a rename is one event pair).
+        (folder / "aviary.txt").rename(folder / "aviary-log.txt")
+        counts = watcher.batch()
+        assert (counts["added"], counts["removed"]) == (1, 1)
+
         # Deletions (of both files that answer; they may come in one batch or two): refused again.
         notes.unlink()
-        (folder / "aviary.txt").unlink()
+        (folder / "aviary-log.txt").unlink()
         removed = 0
         while removed < 2:
             removed += watcher.batch()["removed"]
         answer = ask(home)
-        assert answer["refused"] or not (cites(answer, "notes.md") or cites(answer, "aviary.txt"))
+        assert answer["refused"] or not (cites(answer, "notes.md") or cites(answer, "aviary-log.txt"))
     finally:
         code = watcher.stop()
     assert code == 0
