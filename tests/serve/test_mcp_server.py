@@ -125,6 +125,7 @@ def test_streamable_http_on_loopback(served_home, tmp_path):
     import subprocess
     import time
 
+    import httpx2
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
@@ -153,9 +154,17 @@ def test_streamable_http_on_loopback(served_home, tmp_path):
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise
                     time.sleep(0.5)
+            # DNS rebinding: a request addressed to another host name is refused.
+            rebound = httpx2.post(
+                f"http://127.0.0.1:{port}/mcp",
+                headers={"Host": f"rebound.example:{port}", "Accept": "application/json, text/event-stream"},
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                trust_env=False,
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+    assert rebound.status_code in (403, 421), rebound.status_code
     assert not result.is_error
     assert "Waltz" in result.structured_content["answer"]
     assert result.structured_content["citations"]
