@@ -13,7 +13,7 @@ import pytest
 from eval import corpora
 from eval.gold import GoldQuestion
 from eval.goldfile import GOLD_DIR, load_gold_set, reader_text
-from eval.metrics import aggregate, has_markup, score
+from eval.metrics import aggregate, contains, has_markup, score
 from qa.answer import Answer, Citation, Passage
 from qa.errors import EvalError
 
@@ -188,3 +188,16 @@ def test_committed_real_set_is_well_formed(tmp_path):
     if not gold.notes:  # the shared corpus is here: the whole set
         assert len(answerable) >= 120 and all(sum(q.format == f for q in answerable) >= 25 for f in formats)
         assert len({s for q in answerable for s in q.sources}) >= 30
+
+
+def test_naive_pipeline_chunks_like_the_tutorial_and_scores_markup_tolerantly():
+    from eval.naive import chunks, rendered
+
+    text = "".join(chr(97 + i % 26) for i in range(2500))
+    pieces = chunks(text)
+    assert [len(p) for p in pieces] == [1000, 1000, 900]
+    assert pieces[1][:200] == pieces[0][-200:]  # 200 characters of overlap
+    assert "".join([pieces[0]] + [p[200:] for p in pieces[1:]]) == text
+    assert chunks("short") == ["short"]
+    raw = "If the heap is empty, :exc:`IndexError` is raised; see `heapq <https://x.org>`_."
+    assert not contains(raw, "IndexError") and contains(rendered(raw), "IndexError")
