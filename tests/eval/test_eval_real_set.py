@@ -125,6 +125,7 @@ def test_unanswerable_kinds_come_from_the_id():
         "It is **not** thread-safe.",
         "The <code>mode</code> parameter.",
         "See [the docs](https://example.org).",
+        "[Catalog of plugins][catalog]",
         "## Installing\nRun pip.",
     ],
 )
