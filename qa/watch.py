@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from watchfiles import DefaultFilter
@@ -47,21 +49,51 @@ def watch(
 
     _index_batch(roots, s, echo, changed=None)
     echo(f"Watching {', '.join(roots)} for changes (Ctrl-C to stop).")
-    changes = watch_changes(
-        *roots,
-        watch_filter=_VisibleFiles(roots, s.home),
-        debounce=MAX_BATCH_MS,
-        step=QUIET_MS,
-        stop_event=stop_event,
-        raise_interrupt=False,
-    )
+    stop = stop_event or threading.Event()
     try:
-        for batch in changes:
-            _index_batch(roots, s, echo, changed={path for _, path in batch})
+        for changed in _batches(roots, s.home, stop):
+            _index_batch(roots, s, echo, changed)
     except KeyboardInterrupt:  # Ctrl-C during a run: that run stops cleanly, the next `qa index` finishes it
         pass
+    finally:
+        stop.set()
     echo("Stopped watching.")
     return 0
+
+
+def _batches(roots: list[str], home: Path, stop) -> Iterator[set[str]]:
+    """The changed paths, batch by batch, until `stop` is set. Folders are watched recursively; a named file
+    through its folder (not recursively), since an editor that saves by renaming replaces the file itself."""
+    folders = [r for r in roots if os.path.isdir(r)]
+    files = [r for r in roots if r not in folders]
+    keep = _VisibleFiles(folders, files, home)
+    found: queue.Queue[set[str]] = queue.Queue()
+
+    def run(paths: list[str], recursive: bool) -> None:
+        batches = watch_changes(
+            *paths,
+            watch_filter=keep,
+            recursive=recursive,
+            debounce=MAX_BATCH_MS,
+            step=QUIET_MS,
+            stop_event=stop,
+            raise_interrupt=False,
+        )
+        for batch in batches:
+            found.put({path for _, path in batch})
+
+    groups = [(folders, True), (sorted({os.path.dirname(f) for f in files}), False)]
+    for paths, recursive in groups:
+        if paths:
+            threading.Thread(target=run, args=(paths, recursive), daemon=True, name="qa-watch").start()
+    while not stop.is_set():
+        try:
+            changed = found.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        while not found.empty():  # what the other watcher saw meanwhile joins this batch
+            changed |= found.get()
+        yield changed
 
 
 def _index_batch(roots: list[str], s: Settings, echo, changed: set[str] | None) -> None:
@@ -90,18 +122,21 @@ def _print(line: str) -> None:
 
 
 class _VisibleFiles(DefaultFilter):
-    """Changes that `qa index` would see: not hidden below a watched root (.git, editor state), not the
-    index's own files (QA_HOME may lie inside a watched folder), not editor backups (watchfiles' defaults)."""
+    """Changes that `qa index` would see: the named files, and in the named folders what is not hidden below
+    them (.git, editor state); never the index's own files (QA_HOME may lie inside a watched folder) nor
+    editor backups (watchfiles' defaults)."""
 
-    def __init__(self, roots: list[str], home: Path):
+    def __init__(self, folders: list[str], files: list[str], home: Path):
         super().__init__(ignore_paths=[str(Path(home).resolve()), os.path.abspath(home)])
-        self.roots = roots
+        self.folders, self.files = folders, set(files)
 
     def __call__(self, change, path: str) -> bool:
         if not super().__call__(change, path):
             return False
-        for root in self.roots:
+        if path in self.files:
+            return True
+        for root in self.folders:
             if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
                 relative = Path(path[len(root) :].lstrip(os.sep)).parts
                 return not any(part.startswith(".") for part in relative)
-        return True
+        return False  # a neighbour of a named file

@@ -143,3 +143,23 @@ def test_watch_indexes_edits_additions_and_deletions(tmp_path):
     assert code == 0
     assert watcher.seen[-1] == "Stopped watching."
     assert not any("Traceback" in line for line in watcher.seen)
+
+
+def test_a_named_file_saved_by_renaming_stays_watched(tmp_path):
+    """Editors often save by writing a new file and renaming it over the old one: a new inode each time."""
+    home, note = tmp_path / "home", tmp_path / "note.md"
+    note.write_text("First version.\n", encoding="utf-8")
+    (tmp_path / "neighbour.md").write_text("Not watched.\n", encoding="utf-8")
+    watcher = Watcher(home, note)
+    try:
+        assert watcher.batch()["added"] == 1
+        watcher.wait_for("Watching")
+        for version in range(2):
+            temporary = tmp_path / ".note.md.tmp"
+            temporary.write_text(f"Version {version}, saved by renaming.\n", encoding="utf-8")
+            temporary.replace(note)
+            counts = watcher.batch()
+            assert (counts["updated"], counts["added"]) == (1, 0)  # the neighbour is not indexed
+    finally:
+        code = watcher.stop()
+    assert code == 0 and watcher.seen[-1] == "Stopped watching."

@@ -11,7 +11,7 @@ from qa.watch import _touched, _VisibleFiles, watch
 
 def test_changes_that_qa_index_would_not_see_are_ignored(tmp_path):
     root, home = str(tmp_path / "docs"), tmp_path / "docs" / "index-home"
-    visible = _VisibleFiles([root], home)
+    visible = _VisibleFiles([root], [], home)
     assert visible(Change.added, f"{root}/notes.md")
     assert visible(Change.deleted, f"{root}/sub/folder")
     assert not visible(Change.modified, f"{root}/.git/index")
@@ -22,7 +22,13 @@ def test_changes_that_qa_index_would_not_see_are_ignored(tmp_path):
 
 def test_a_hidden_folder_above_the_root_does_not_hide_it(tmp_path):
     root = str(tmp_path / ".config" / "docs")
-    assert _VisibleFiles([root], tmp_path / "home")(Change.added, f"{root}/notes.md")
+    assert _VisibleFiles([root], [], tmp_path / "home")(Change.added, f"{root}/notes.md")
+
+
+def test_a_named_file_is_watched_but_not_its_neighbours(tmp_path):
+    visible = _VisibleFiles([], [f"{tmp_path}/notes.md"], tmp_path / "home")
+    assert visible(Change.added, f"{tmp_path}/notes.md")  # saved by renaming: a new file of that name
+    assert not visible(Change.added, f"{tmp_path}/other.md")
 
 
 def test_failures_are_named_for_the_files_that_changed():
