@@ -369,16 +369,14 @@ def phase_naive_index(corpus: str, target: str) -> dict:
 
 def phase_ours_query(home: str, questions: list[str]) -> dict:
     import qa
-    from qa.api import retriever_for
     from qa.settings import Settings
 
     settings = Settings(home=Path(home))
+    assistant = qa.Assistant(settings)
     for q in QUESTIONS[-3:]:  # warm: the embedder, Chroma's HNSW index and SQLite pages are loaded
-        qa.ask(q, settings=settings, model="extractive")
-    retriever = retriever_for(settings)
-    from index.embed import get_embedder
-
-    embedder = get_embedder(settings.embed_model)
+        assistant.ask(q, model="extractive")
+    retriever = assistant.retriever(settings)
+    embedder = assistant.embedder(settings.index_config())
     clear = getattr(embedder, "clear_cache", lambda: None)
     clear()  # retrieval alone: each question's vector is computed, as on a first ask
     retrieval, retrieval_cpu = [], []
@@ -392,14 +390,14 @@ def phase_ours_query(home: str, questions: list[str]) -> dict:
     refused = 0
     for q in questions:
         t, c = time.perf_counter(), time.process_time()
-        answer = qa.ask(q, settings=settings, model="extractive")
+        answer = assistant.ask(q, model="extractive")
         ask.append(time.perf_counter() - t)
         ask_cpu.append(time.process_time() - c)
         refused += answer.refused
     repeat = []  # the same questions again: every vector is cached, what is left is retrieval and scoring
     for q in questions:
         t = time.perf_counter()
-        qa.ask(q, settings=settings, model="extractive")
+        assistant.ask(q, model="extractive")
         repeat.append(time.perf_counter() - t)
     return {
         "ask": _stats(ask, ask_cpu),
@@ -861,11 +859,12 @@ def recall(args) -> dict:
 
 
 def phase_recall_score(home: str, questions: int, top_k: int) -> dict:
+    import qa
     from eval.squad import SQUAD_V1_A, load_squad_questions
-    from qa.retrieve import Retriever
     from qa.settings import Settings
 
-    retriever = Retriever(Settings(home=Path(home)))
+    settings = Settings(home=Path(home))
+    retriever = qa.Assistant(settings).retriever(settings)
     gold = load_squad_questions(SQUAD_V1_A, limit=questions, seed=0)
     hits = 0
     for q in gold:

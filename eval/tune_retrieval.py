@@ -105,25 +105,26 @@ def index_for(row: Row, work: Path):
 
 
 def measure(row: Row, answerable, unanswerable, work: Path) -> dict:
+    import qa
     from eval.metrics import contains, strip_markers
-    from index.embed import get_embedder
+    from qa.answerers import Query
     from qa.extractive import ExtractiveAnswerer, ExtractiveConfig
-    from qa.retrieve import RetrievalConfig, Retriever
+    from qa.retrieve import RetrievalConfig
 
     settings = index_for(row, work)
+    assistant = qa.Assistant(settings)
+    embedder = assistant.embedder(settings.index_config())
     if row.via_ask:
-        import qa
 
         def ask(question: str):
-            return qa.ask(question, settings=settings)
+            return assistant.ask(question)
     else:
-        retriever = Retriever(settings, RetrievalConfig(**row.retrieval))
-        answerer = ExtractiveAnswerer(get_embedder(settings.embed_model), ExtractiveConfig(**row.extractive))
+        retriever = assistant.retriever(settings, RetrievalConfig(**row.retrieval))
+        answerer = ExtractiveAnswerer(embedder, ExtractiveConfig(**row.extractive))
 
         def ask(question: str):
-            return answerer.answer(question, retriever.retrieve(question, settings.top_k))
+            return answerer.answer(Query(question), retriever.retrieve(question, settings.top_k))
 
-    embedder = get_embedder(settings.embed_model)
     ask("warm up: load the models")
     r1 = r5 = mrr = gold = cite = refused_a = 0.0
     passage_words: list[int] = []

@@ -7,15 +7,14 @@
 
 The backend, the ONNX Runtime threads and the export cache folder are arguments (qa's settings QA_EMBED_BACKEND,
 QA_EMBED_THREADS, QA_CACHE_DIR supply them through `IndexConfig`); nothing here reads or changes os.environ, and a
-local model folder is loaded with `local_files_only` (never a hub request). Both backends give the same vectors (cosine > 0.999), so an index built with one can be
-queried with the other; within a process every vector (documents, questions, answer sentences) comes from the one
-embedder that `get_embedder` returns. Models that the ONNX path does not cover (not a local folder, or not
+local model folder is loaded with `local_files_only` (never a hub request). Both backends give the same vectors
+(cosine > 0.999), so an index built with one can be queried with the other; within a `qa.Assistant` every vector
+(documents, questions, answer sentences) comes from the one embedder it holds. Models that the ONNX path does not cover (not a local folder, or not
 Transformer + mean pooling) use the torch backend.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -333,7 +332,6 @@ def _max_seq_length(model_dir: Path) -> int:
         return 256
 
 
-@functools.lru_cache(maxsize=2)
 def _load_model(name: str):
     path = resolve_model_path(name)
     from sentence_transformers import SentenceTransformer
@@ -369,8 +367,14 @@ def _onnx_embedder(name: str, threads: int | None, cache_dir: Path | None) -> On
 def get_embedder(
     name: str, backend: str = "onnx", *, threads: int | None = None, cache_dir: Path | None = None
 ) -> Embedder:
-    """One embedder per model (and backend) per process: loading takes time, so it is kept between questions."""
-    return _get_embedder(name, check_backend(backend), threads, cache_dir)
+    """A new embedder (loading takes a while: its owner, e.g. `qa.Assistant`, keeps it between questions).
+    Models that the ONNX path does not cover use sentence-transformers."""
+    backend = check_backend(backend)
+    if backend == "onnx":
+        embedder = _onnx_embedder(name, threads, cache_dir)
+        if embedder is not None:
+            return embedder
+    return SentenceTransformerEmbedder(name)
 
 
 def embedder_for(config: IndexConfig) -> Embedder:
@@ -378,12 +382,3 @@ def embedder_for(config: IndexConfig) -> Embedder:
     return get_embedder(
         config.embed_model, config.embed_backend, threads=config.embed_threads, cache_dir=config.cache_dir
     )
-
-
-@functools.lru_cache(maxsize=4)
-def _get_embedder(name: str, backend: str, threads: int | None, cache_dir: Path | None) -> Embedder:
-    if backend == "onnx":
-        embedder = _onnx_embedder(name, threads, cache_dir)
-        if embedder is not None:
-            return embedder
-    return SentenceTransformerEmbedder(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from index.catalog import Catalog, SourceState
 from index.chunk import DEFAULT_CHUNKING, ChunkingConfig, chunk_document
 from index.config import IndexConfig
 from index.document import Chunk
+from index.embed import Embedder, embedder_for
 from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError
 from index.load import is_supported, load
 from index.lock import IndexLock
@@ -57,7 +58,10 @@ def run_index(
     config: IndexConfig,
     progress: Progress | None = None,
     chunking: ChunkingConfig = DEFAULT_CHUNKING,
+    embedder: Callable[[], Embedder] | None = None,
 ) -> IndexReport:
+    """Index `paths` into the collection `config` names. `embedder()` gives the embedder, called when the
+    first batch is embedded (an unchanged corpus loads no model); by default one is loaded for this run."""
     import time
 
     started = time.perf_counter()
@@ -68,7 +72,8 @@ def run_index(
     with IndexLock(config.collection_dir):
         store, catalog = open_collection(config)
         try:
-            _run(paths, config, store, catalog, report, progress or _silent, chunking)
+            load_embedder = embedder or (lambda: embedder_for(config))
+            _run(paths, config, store, catalog, report, progress or _silent, chunking, load_embedder)
         finally:
             report.chunks_total = catalog.chunk_count()
             catalog.close()
@@ -88,6 +93,7 @@ def _run(
     report: IndexReport,
     progress: Progress,
     chunking,
+    load_embedder: Callable[[], Embedder],
 ):
     redo = _reconcile(store, catalog)
     known = catalog.sources()
@@ -142,11 +148,11 @@ def _run(
         batch.append((cand, digest, chunks))
         batch_chunks += len(chunks)
         if batch_chunks >= BATCH_CHUNKS:
-            embedder = embedder or _embedder(config)
+            embedder = embedder or load_embedder()
             _write_batch(batch, known, store, catalog, embedder, report, meter)
             batch, batch_chunks = [], 0
     if batch:
-        embedder = embedder or _embedder(config)
+        embedder = embedder or load_embedder()
         _write_batch(batch, known, store, catalog, embedder, report, meter)
     if broken:
         store.delete(store.ids_for_sources(broken))
@@ -168,12 +174,6 @@ def _reason(error: Exception) -> str:
     if isinstance(error, OSError):
         return f"cannot read the file: {error.strerror or error}"
     return f"could not be parsed ({type(error).__name__}: {error})"
-
-
-def _embedder(config: IndexConfig):
-    from index.embed import embedder_for
-
-    return embedder_for(config)
 
 
 def _write_batch(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from qa.answer import Answer, Citation, Passage
 from qa.api import SourceInfo, ask, ask_stream, collections, index, remove, search, sources
+from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.settings import Settings, load_settings
 
 __all__ = [
     "Answer",
+    "Assistant",
     "Citation",
     "IndexReport",
     "Passage",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from index.catalog import STOPWORDS
 from index.sentences import sentence_spans
-from qa.answer import Citation, Passage
+from qa.answer import REFUSAL_TEXT, Answer, Citation, Passage
 
 # [1]  [1, 2]  [1,2 and 3]  [1-3]  [Document 2]  [doc 1; 3]; adjacent markers ("[1][2]") form one cluster.
 _MARKER = re.compile(
@@ -218,3 +218,65 @@ def _rewrite(text: str, clusters: list[_Cluster], kept: list[list[int]]) -> str:
         cursor = cluster.end
     out.append(text[cursor:])
     return "".join(out).strip()
+
+
+UNSUPPORTED_TEXT = (
+    "The model's answer cites none of the passages, so it is not shown as an answer from the documents."
+)
+
+
+# --- building the Answer: the one place an `Answer` is made ------------------------------------------
+
+
+def refusal(query, passages: list[Passage], model: str, dropped: list[str] | None = None) -> Answer:
+    """The honest "the documents do not say" for a `qa.answerers.Query`."""
+    return cited_answer(query, REFUSAL_TEXT, [], passages, model, dropped=dropped, refused=True)
+
+
+def cited_answer(
+    query,
+    text: str,
+    citations: list[Citation],
+    passages: list[Passage],
+    model: str,
+    *,
+    dropped: list[str] | None = None,
+    refused: bool = False,
+    unsupported: bool = False,
+) -> Answer:
+    """An answer whose markers are already checked (by `check_citations`, or placed by the extractive answerer)."""
+    return Answer(
+        question=query.question,
+        text=text,
+        refused=refused,
+        citations=citations,
+        passages=passages,
+        model=model,
+        dropped_markers=list(dropped or []),
+        standalone_question=query.standalone,
+        unsupported=unsupported,
+    )
+
+
+def answer_from_text(query, raw: str, passages: list[Passage], model: str) -> Answer:
+    """The checked `Answer` for what a model wrote: markers checked, refusals recognized."""
+    from qa.errors import ModelError
+
+    checked = check_citations(raw, passages)
+    if not strip_markers(checked.text):
+        raise ModelError(f"The model '{model}' returned an empty answer: try again, or use another model.")
+    single_sentence = len(re.findall(r"[.!?](?:\s|$)", strip_markers(checked.text))) <= 1
+    if is_refusal(checked.text) and (not checked.citations or single_sentence):
+        return refusal(query, passages, model, dropped=checked.dropped)
+    if not checked.citations:  # "PWNED", or claims no passage supports: withheld, marked unsupported
+        return cited_answer(
+            query,
+            UNSUPPORTED_TEXT,
+            [],
+            passages,
+            model,
+            dropped=checked.dropped,
+            refused=True,
+            unsupported=True,
+        )
+    return cited_answer(query, checked.text, checked.citations, passages, model, dropped=checked.dropped)

@@ -28,7 +28,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from qa.answer import REFUSAL_TEXT, Answer, Citation, Passage
+from qa.answer import Answer, Citation, Passage
+from qa.answerers import Query
+from qa.cite import cited_answer, refusal
 from qa.evidence import (
     _WORD,
     answer_type_cue,
@@ -119,21 +121,19 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.config = config
 
-    def stream(self, question: str, passages: list[Passage], history: list[tuple[str, str]]):
-        answer = self.answer(question, passages, history)
+    def stream(self, query: Query, passages: list[Passage]):
+        answer = self.answer(query, passages)
         yield answer.text
         yield answer
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
         return rewrite_followup(question, history) if history else None
 
-    def answer(
-        self, question: str, passages: list[Passage], history: list[tuple[str, str]] | None = None
-    ) -> Answer:
-        """With `history`, a follow-up is scored as its standalone rewrite (qa.followup), and sentences
+    def answer(self, query: Query, passages: list[Passage]) -> Answer:
+        """A follow-up is scored as its standalone rewrite (made once, by qa.followup), and sentences
         already given as answers are not given again."""
-        refused = Answer(question, REFUSAL_TEXT, True, [], passages, self.name)
-        choice = self.choose(question, passages, history)
+        refused = refusal(query, passages, self.name)
+        choice = self.choose(query, passages)
         if choice is None or self._refuse(choice, passages):
             return refused
         ranked = choice.ranked
@@ -147,14 +147,12 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(other)
                 break
-        return _build_answer(question, chosen, passages, self.name)
+        return _build_answer(query, chosen, passages, self.name)
 
-    def choose(
-        self, question: str, passages: list[Passage], history: list[tuple[str, str]] | None = None
-    ) -> Choice | None:
+    def choose(self, query: Query, passages: list[Passage]) -> Choice | None:
         """The candidates ranked best first, or None when there is nothing to rank."""
-        said = " ".join(a for _, a in history or [])
-        scored_question = (rewrite_followup(question, history) if history else None) or question
+        said = " ".join(a for _, a in query.history)
+        scored_question = query.search_text
         wants_code = bool(_ASKS_FOR_CODE.search(scored_question))
         candidates = [c for p in passages for c in _candidates(p, said)]
         answerable = [
@@ -280,7 +278,7 @@ def _can_pair(a: _Candidate, b: _Candidate) -> bool:
     return abs(a.index - b.index) == 1
 
 
-def _build_answer(question: str, chosen: list[_Candidate], passages: list[Passage], model: str) -> Answer:
+def _build_answer(query: Query, chosen: list[_Candidate], passages: list[Passage], model: str) -> Answer:
     groups: list[list[_Candidate]] = []
     if len(chosen) == 2 and chosen[0].passage.chunk_id == chosen[1].passage.chunk_id:
         groups.append(sorted(chosen, key=lambda c: c.unit.start))  # side by side: one quote, reading order
@@ -300,7 +298,7 @@ def _build_answer(question: str, chosen: list[_Candidate], passages: list[Passag
         )
         shown = " ".join(_sentence(c.shown) if len(group) > 1 else c.shown for c in group)
         parts.append(f"{shown} [{passage.id}]")
-    return Answer(question, " ".join(parts), False, citations, passages, model)
+    return cited_answer(query, " ".join(parts), citations, passages, model)
 
 
 def _sentence(text: str) -> str:

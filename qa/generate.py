@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from index.redact import redact
 from qa.answer import REFUSAL_TEXT, Answer, Passage
-from qa.cite import check_citations, is_refusal, strip_markers
+from qa.answerers import Query
+from qa.cite import answer_from_text, check_citations, is_refusal, refusal
 from qa.errors import ModelError
 from qa.prompt import build_prompt, condense_messages
 
@@ -25,16 +26,13 @@ class RetryPolicy:
 
 DEFAULT_RETRY = RetryPolicy()
 _CITED = re.compile(r"\[\d+\]")
-UNSUPPORTED_TEXT = (
-    "The model's answer cites none of the passages, so it is not shown as an answer from the documents."
-)
 LIVE_CHECK_CHARS = 3000  # streamed text is checked as it grows up to this size (short answers are far below)
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
 
 
 class LLMAnswerer:
     """`stream()` yields the answer text as it is generated (a citation marker only once it is checked),
-    then the checked `Answer`; `complete()` makes one plain call. Errors after retries are `ModelError`s
+    then the checked `Answer`; `answer()` makes one plain call. Errors after retries are `ModelError`s
     whose message says what to do."""
 
     def __init__(self, settings, retry: RetryPolicy = DEFAULT_RETRY):
@@ -45,13 +43,11 @@ class LLMAnswerer:
         self.name: str = settings.model
         self.retry = retry
 
-    def stream(
-        self, question: str, passages: list[Passage], history: list[tuple[str, str]]
-    ) -> Iterator[str | Answer]:
-        prompt = build_prompt(question, passages, history, model=self.name)
+    def stream(self, query: Query, passages: list[Passage]) -> Iterator[str | Answer]:
+        prompt = build_prompt(query.question, passages, list(query.history), model=self.name)
         if not prompt.passages:  # nothing to read: no call, an honest refusal
             yield REFUSAL_TEXT
-            yield Answer(question, REFUSAL_TEXT, True, [], [], self.name)
+            yield refusal(query, [], self.name)
             return
         parts: list[str] = []
         size = 0
@@ -69,17 +65,17 @@ class LLMAnswerer:
             if checked.startswith(shown) and len(checked) > len(shown):
                 yield checked[len(shown) :]
                 shown = checked
-        answer = finish_answer(question, "".join(parts), prompt.passages, self.name)
+        answer = answer_from_text(query, "".join(parts), prompt.passages, self.name)
         if answer.text.startswith(shown) and len(answer.text) > len(shown):
             yield answer.text[len(shown) :]
         yield answer
 
-    def complete(self, question: str, passages: list[Passage], history: list[tuple[str, str]]) -> Answer:
+    def answer(self, query: Query, passages: list[Passage]) -> Answer:
         """The checked `Answer` from one plain (not streamed) completion: what `qa.ask` uses."""
-        prompt = build_prompt(question, passages, history, model=self.name)
+        prompt = build_prompt(query.question, passages, list(query.history), model=self.name)
         if not prompt.passages:
-            return Answer(question, REFUSAL_TEXT, True, [], [], self.name)
-        return finish_answer(question, self._complete(prompt.messages), prompt.passages, self.name)
+            return refusal(query, [], self.name)
+        return answer_from_text(query, self._complete(prompt.messages), prompt.passages, self.name)
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
         """The follow-up as a standalone question, written by the model; None when the call fails.
@@ -227,21 +223,6 @@ class LLMAnswerer:
         if status:
             return f"{where} rejected the request ({status}): {_short(e)}"
         return f"{where} failed: {_short(e)}"
-
-
-def finish_answer(question: str, raw: str, passages: list[Passage], model: str) -> Answer:
-    """The checked `Answer` for what the model wrote: markers checked, refusals recognized."""
-    checked = check_citations(raw, passages)
-    if not strip_markers(checked.text):
-        raise ModelError(f"The model '{model}' returned an empty answer: try again, or use another model.")
-    single_sentence = len(re.findall(r"[.!?](?:\s|$)", strip_markers(checked.text))) <= 1
-    if is_refusal(checked.text) and (not checked.citations or single_sentence):
-        return Answer(question, REFUSAL_TEXT, True, [], passages, model, dropped_markers=checked.dropped)
-    if not checked.citations:  # "PWNED", or claims no passage supports: withheld, marked unsupported
-        return Answer(
-            question, UNSUPPORTED_TEXT, True, [], passages, model, checked.dropped, unsupported=True
-        )
-    return Answer(question, checked.text, False, checked.citations, passages, model, checked.dropped)
 
 
 def _checked_prefix(raw: str, passages: list[Passage]) -> str:

@@ -7,11 +7,12 @@ away; the table and the command that reproduces it are in eval/tune_retrieval.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index.catalog import Catalog
 from index.document import Chunk
-from index.store import ChromaStore
+from index.store import ChromaStore, DenseHit
 from qa.answer import Passage
 from qa.errors import NothingIndexedError
 
@@ -33,32 +34,39 @@ DEFAULT_RETRIEVAL = RetrievalConfig()
 
 
 class Retriever:
-    """Opened once per collection and kept: the embedder, Chroma client and catalog survive between questions."""
+    """One collection's retrieval: its store (dense), its catalog (BM25) and the embedder, all owned by the
+    `qa.Assistant` that made it. Dense hits carry their text and metadata from Chroma; only the lexical
+    hits' chunks come from the catalog."""
 
-    def __init__(self, settings, config: RetrievalConfig = DEFAULT_RETRIEVAL):
-        from index.pipeline import open_collection
-
+    def __init__(
+        self,
+        store: ChromaStore,
+        catalog: Catalog,
+        embedder: Callable[[], object],
+        collection: str,
+        config: RetrievalConfig = DEFAULT_RETRIEVAL,
+    ):
         if config.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {config.fusion!r}")
-        self.settings = settings
+        self.store = store
+        self.catalog = catalog
+        self.embedder = embedder  # called on first use: a BM25-only retriever loads no model
+        self.collection = collection
         self.config = config
-        self.store: ChromaStore
-        self.catalog: Catalog
-        self.store, self.catalog = open_collection(settings.index_config())
 
     def retrieve(self, question: str, top_k: int) -> list[Passage]:
         if self.catalog.chunk_count() == 0:
-            raise NothingIndexedError(self.settings.collection)
+            raise NothingIndexedError(self.collection)
         cfg = self.config
         n = max(cfg.candidates, top_k)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         chunks: dict[str, Chunk] = {}
         if cfg.use_dense:
-            from index.embed import embedder_for
-
-            query_vector = embedder_for(self.settings.index_config()).embed_query(question)
-            dense = [(hit.chunk_id, hit.score) for hit in self.store.query(query_vector, n)]
+            query_vector = self.embedder().embed_query(question)
+            for hit in self.store.query(query_vector, n):
+                dense.append((hit.chunk_id, hit.score))
+                chunks[hit.chunk_id] = _chunk_of(hit)
         if cfg.use_lexical:
             for hit in self.catalog.search(question, n):
                 lexical.append((hit.chunk.id, hit.score))
@@ -70,12 +78,8 @@ class Retriever:
         by_text: dict[str, int] = {}  # passage text -> its index: identical files give one passage
         for start in range(0, len(ranked), top_k):
             window = ranked[start : start + top_k]
-            missing = [i for i in window if i not in chunks]
-            chunks.update(self.catalog.chunks_by_id(missing))
             for chunk_id in window:
-                chunk = chunks.get(chunk_id)
-                if chunk is None:  # in Chroma but not (yet) in the catalog: a run in progress; skip it
-                    continue
+                chunk = chunks[chunk_id]
                 same = by_text.get(chunk.text)
                 if same is not None:
                     passages[same] = _merged(passages[same], chunk)
@@ -85,6 +89,22 @@ class Retriever:
             if len(passages) == top_k:  # the rest of this window was still checked for copies
                 break
         return passages
+
+
+def _chunk_of(hit: DenseHit) -> Chunk:
+    """A dense hit as a chunk: Chroma returns the text and the metadata it was written with."""
+    meta = hit.metadata
+    return Chunk(
+        id=hit.chunk_id,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        text=hit.text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        heading=str(meta.get("heading", "")),
+        ordinal=int(meta.get("ordinal", 0)),
+        page=meta.get("page"),
+    )
 
 
 def _score_fusion(

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from qa.answer import Passage
+from qa.answerers import Query
 from qa.extractive import ExtractiveAnswerer
 from qa.units import clean_markup, passage_units, row_text
 
@@ -106,7 +107,7 @@ def _answer_text(answer) -> str:
 
 
 def test_the_definition_after_a_signature_answers_what_a_method_returns(answerer):
-    answer = answerer.answer("What does str.partition return?", [_passage(STR_METHODS)])
+    answer = answerer.answer(Query("What does str.partition return?"), [_passage(STR_METHODS)])
     assert not answer.refused
     text = _answer_text(answer)
     assert text.startswith("Split the string at the first occurrence of sep")
@@ -118,7 +119,7 @@ def test_the_definition_after_a_signature_answers_what_a_method_returns(answerer
 
 def test_a_value_comes_from_the_table_row_not_the_lead_in(answerer):
     answer = answerer.answer(
-        "What is the numeric value of the WARNING logging level?", [_passage(LOGGING_LEVELS)]
+        Query("What is the numeric value of the WARNING logging level?"), [_passage(LOGGING_LEVELS)]
     )
     assert not answer.refused
     text = _answer_text(answer)
@@ -128,7 +129,7 @@ def test_a_value_comes_from_the_table_row_not_the_lead_in(answerer):
 
 
 def test_a_sentence_is_not_cut_at_a_line_break_and_loses_its_markup(answerer):
-    answer = answerer.answer("What does json.loads raise on invalid JSON?", [_passage(JSON_LOADS)])
+    answer = answerer.answer(Query("What does json.loads raise on invalid JSON?"), [_passage(JSON_LOADS)])
     assert not answer.refused
     text = _answer_text(answer)
     assert "JSONDecodeError will be raised" in text
@@ -136,7 +137,7 @@ def test_a_sentence_is_not_cut_at_a_line_break_and_loses_its_markup(answerer):
 
 
 def test_prose_under_a_heading_beats_the_heading_and_the_grammar(answerer):
-    answer = answerer.answer("When does the else clause of a for loop run?", [_passage(FOR_ELSE)])
+    answer = answerer.answer(Query("When does the else clause of a for loop run?"), [_passage(FOR_ELSE)])
     assert not answer.refused
     text = _answer_text(answer)
     assert "the loop terminates" in text
@@ -144,14 +145,16 @@ def test_prose_under_a_heading_beats_the_heading_and_the_grammar(answerer):
 
 
 def test_code_only_when_the_question_asks_for_code(answerer):
-    prose = answerer.answer("Which Python version does frobnicate require?", [_passage(MARKDOWN_INSTALL)])
+    prose = answerer.answer(
+        Query("Which Python version does frobnicate require?"), [_passage(MARKDOWN_INSTALL)]
+    )
     assert "Python 3.9 or newer" in _answer_text(prose)
     code = answerer.answer(
-        "What is the command to install frobnicate from PyPI?", [_passage(MARKDOWN_INSTALL)]
+        Query("What is the command to install frobnicate from PyPI?"), [_passage(MARKDOWN_INSTALL)]
     )
     assert "pip install frobnicate" in _answer_text(code) or "Install the package" not in _answer_text(code)
     example = answerer.answer(
-        "Show me an example command line to install frobnicate", [_passage(MARKDOWN_INSTALL)]
+        Query("Show me an example command line to install frobnicate"), [_passage(MARKDOWN_INSTALL)]
     )
     assert _answer_text(example) == "pip install frobnicate"
 

@@ -12,6 +12,7 @@ from llm_server import Reply, Status
 
 import qa
 from qa.answer import REFUSAL_TEXT, Passage
+from qa.answerers import Query
 from qa.errors import ModelError
 from qa.generate import LLMAnswerer, RetryPolicy
 from qa.prompt import build_prompt
@@ -146,7 +147,7 @@ def test_unreachable_server_is_explained(llm_settings):
     answerer = LLMAnswerer(settings, RetryPolicy(attempts=2, backoff=0.01))
     passage = Passage(1, "a.txt", "a#0", 0, 20, "Mike Waltz is adviser", 1.0)
     with pytest.raises(ModelError, match="could not be reached .*QA_API_BASE"):
-        list(answerer.stream(QUESTION, [passage], []))
+        list(answerer.stream(Query(QUESTION), [passage]))
 
 
 def test_documents_are_fenced_as_data_and_injection_stays_inside(llm, llm_settings):
@@ -160,7 +161,7 @@ def test_documents_are_fenced_as_data_and_injection_stays_inside(llm, llm_settin
     ]
     llm.script(Reply("Mike Waltz is the adviser [1]."))
     answer = next(
-        i for i in LLMAnswerer(llm_settings).stream(QUESTION, passages, []) if isinstance(i, qa.Answer)
+        i for i in LLMAnswerer(llm_settings).stream(Query(QUESTION), passages) if isinstance(i, qa.Answer)
     )
     assert answer.text == "Mike Waltz is the adviser [1]."
     messages = llm.requests[-1].messages
@@ -230,15 +231,15 @@ def test_local_server_needs_no_key_but_hosted_models_say_which_key(llm, llm_sett
     passage = Passage(1, "a.txt", "a#0", 0, 26, "Mike Waltz is the adviser.", 1.0)
     llm.script(Reply("Mike Waltz is the adviser [1]."))
     keyless = llm_settings.with_overrides(api_key="")  # "" is kept: an unset QA_API_KEY
-    answer = LLMAnswerer(keyless).complete(QUESTION, [passage], [])
+    answer = LLMAnswerer(keyless).answer(Query(QUESTION), [passage])
     assert answer.text == "Mike Waltz is the adviser [1]." and len(llm.requests) == 1
 
     hosted = keyless.with_overrides(model="gpt-4o-mini", api_base="")
     with pytest.raises(ModelError, match="needs an API key and none is set: set QA_API_KEY"):
-        LLMAnswerer(hosted, RetryPolicy(backoff=0.01)).complete(QUESTION, [passage], [])
+        LLMAnswerer(hosted, RetryPolicy(backoff=0.01)).answer(Query(QUESTION), [passage])
     unknown = keyless.with_overrides(model="no-such-provider-model")
     with pytest.raises(ModelError, match="litellm does not know which provider.*QA_MODEL=extractive"):
-        LLMAnswerer(unknown).complete(QUESTION, [passage], [])
+        LLMAnswerer(unknown).answer(Query(QUESTION), [passage])
     assert len(llm.requests) == 1  # neither reached a server
 
 
@@ -272,7 +273,7 @@ def test_long_streamed_answer_is_shown_whole_and_checked(llm, llm_settings):
     passage = Passage(1, "a.txt", "a#0", 0, 26, "Mike Waltz is the adviser.", 1.0)
     text = " ".join(f"Mike Waltz is the adviser number {i} [1][{i % 3 + 1}]." for i in range(150))
     llm.script(Reply(text))
-    items = list(LLMAnswerer(llm_settings).stream(QUESTION, [passage], []))
+    items = list(LLMAnswerer(llm_settings).stream(Query(QUESTION), [passage]))
     answer = items[-1]
     assert len(text) > 6000 and "".join(items[:-1]) == answer.text
     assert "[2]" not in answer.text and "[3]" not in answer.text

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.retrieve import RetrievalConfig, Retriever
+import qa
+from qa.retrieve import RetrievalConfig
 
 # (question, words only the answer-bearing sentence has)
 CASES = [
@@ -22,12 +23,13 @@ def _reciprocal_rank(passages, needle: str) -> float:
 
 @pytest.fixture(scope="module")
 def retrievers(seed_index):
-    return {
-        "hybrid": Retriever(seed_index),
-        "dense": Retriever(seed_index, RetrievalConfig(use_lexical=False)),
-        "bm25": Retriever(seed_index, RetrievalConfig(use_dense=False)),
-        "rrf": Retriever(seed_index, RetrievalConfig(fusion="rrf", lexical_weight=1.0)),
-    }
+    with qa.Assistant(seed_index) as assistant:
+        yield {
+            "hybrid": assistant.retriever(seed_index),
+            "dense": assistant.retriever(seed_index, RetrievalConfig(use_lexical=False)),
+            "bm25": assistant.retriever(seed_index, RetrievalConfig(use_dense=False)),
+            "rrf": assistant.retriever(seed_index, RetrievalConfig(fusion="rrf", lexical_weight=1.0)),
+        }
 
 
 def test_hybrid_ranks_answers_at_least_as_well_as_each_retriever_alone(retrievers):
@@ -68,4 +70,4 @@ def test_scores_fall_in_rank_order(retrievers):
 
 def test_unknown_fusion_is_refused(seed_index):
     with pytest.raises(ValueError, match="fusion"):
-        Retriever(seed_index, RetrievalConfig(fusion="max"))
+        qa.search("anything", settings=seed_index, retrieval=RetrievalConfig(fusion="max"))
