@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -16,6 +16,9 @@ class IndexConfig:
     home: Path  # the embedded Chroma store and every collection's local files live under it
     collection: str = "default"
     chroma_url: str | None = None  # a Chroma server instead of the embedded store
+    chroma_token: str | None = field(default=None, repr=False)  # sent as `x-chroma-token`; never printed
+    chroma_tenant: str | None = None  # None: Chroma's default tenant
+    chroma_database: str | None = None  # None: Chroma's default database
     embed_model: str = DEFAULT_EMBED_MODEL
     embed_backend: str = "onnx"  # "onnx" or "torch" (index.embed.BACKENDS)
     embed_threads: int | None = None  # ONNX Runtime threads; None: the runtime decides
@@ -26,7 +29,10 @@ class IndexConfig:
     @property
     def store_key(self) -> str:
         """Which store the collection lives in: its files of one store never mix with another's."""
-        return self.chroma_url or "embedded"
+        if not self.chroma_url:
+            return "embedded"
+        where = [self.chroma_url, self.chroma_tenant, self.chroma_database]
+        return "/".join(part for part in where if part)
 
     @property
     def collection_dir(self) -> Path:

@@ -41,6 +41,18 @@ class StoreUnavailableError(QAError):
     """The Chroma server cannot be reached, or the embedded store cannot be opened."""
 
 
+class StoreAuthError(StoreUnavailableError):
+    """The Chroma server refused our credentials (HTTP 401/403)."""
+
+    def __init__(self, url: str, status: int | None, token_sent: bool):
+        what = "refused the token in QA_CHROMA_TOKEN" if token_sent else "wants a token"
+        code = f" (HTTP {status})" if status else ""
+        super().__init__(
+            f"The Chroma server at {url} {what}{code}: set QA_CHROMA_TOKEN to a valid token "
+            "(and QA_CHROMA_TENANT / QA_CHROMA_DATABASE if the server has them)."
+        )
+
+
 class IndexBusyError(QAError):
     """Another `qa index` run holds the collection's lock."""
 

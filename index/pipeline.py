@@ -1,29 +1,33 @@
-"""Incremental indexing: find files, skip unchanged ones, load, chunk, embed, write Chroma and the catalog.
+"""Incremental indexing: find files, skip unchanged ones, load, chunk, embed, and commit each source version to
+the store (Chroma, the truth) and the local cache.
 
-Crash safety: a source is marked 'pending' in the catalog before Chroma is touched and 'done' in the same
-transaction that swaps its catalog chunks. A run killed anywhere leaves the previous chunks searchable, and the
-next run redoes every pending source (upserts are idempotent; stale ids of a source are deleted by query), and
-reconciles Chroma with the catalog: ids only Chroma has are deleted, sources with ids only the catalog has are
-indexed again (tests/index/test_kill.py kills runs with SIGKILL to check it).
+Each source is written under its own key (index/commit.py), so several machines can index into one collection at
+once. A run killed anywhere leaves its sources 'pending': readers keep answering from their previous versions (a
+new source is not listed), and the next run redoes them. tests/index/test_kill.py kills runs with SIGKILL.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.catalog import Catalog, SourceState
+from index.catalog import Catalog
 from index.chunk import DEFAULT_CHUNKING, ChunkingConfig, chunk_document
+from index.commit import reconcile_orphans, remove_from_store, write_sources
 from index.config import IndexConfig
 from index.document import Chunk
 from index.embed import Embedder, embedder_for
 from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError
+from index.lease import CollectionLease, writer_id
 from index.load import is_supported, load
 from index.lock import IndexLock
 from index.progress import Progress, ProgressMeter, chunk_weights
+from index.records import DONE, SourceRecord
 from index.report import IndexReport
 from index.safe_open import check_size, hash_file, is_inside
 from index.store import ChromaStore
@@ -44,7 +48,7 @@ class _Candidate:
 
 
 def open_collection(config: IndexConfig) -> tuple[ChromaStore, Catalog]:
-    store = ChromaStore(config.collection, config.home, config.chroma_url, config.embed_model)
+    store = ChromaStore(config)
     catalog = Catalog(config.collection_dir)
     built_with = catalog.get_meta("embed_model")
     if built_with and built_with != config.embed_model:
@@ -62,20 +66,31 @@ def run_index(
 ) -> IndexReport:
     """Index `paths` into the collection `config` names. `embedder()` gives the embedder, called when the
     first batch is embedded (an unchanged corpus loads no model); by default one is loaded for this run."""
-    import time
-
     started = time.perf_counter()
     paths = list(paths)
     if not paths:
         raise ConfigError("Nothing to index: give one or more files or folders, e.g. `qa index docs/`.")
     report = IndexReport(collection=config.collection)
-    with IndexLock(config.collection_dir):
+    with IndexLock(
+        config.collection_dir
+    ):  # one run per machine and collection; other machines write alongside
         store, catalog = open_collection(config)
         try:
             load_embedder = embedder or (lambda: embedder_for(config))
-            _run(paths, config, store, catalog, report, progress or _silent, chunking, load_embedder)
-        finally:
+            _run(
+                paths,
+                config,
+                store,
+                catalog,
+                report,
+                progress or _silent,
+                chunking,
+                writer_id(),
+                load_embedder,
+            )
+            catalog.refresh(store)
             report.chunks_total = catalog.chunk_count()
+        finally:
             catalog.close()
     report.seconds = time.perf_counter() - started
     return report
@@ -93,14 +108,16 @@ def _run(
     report: IndexReport,
     progress: Progress,
     chunking,
+    writer: str,
     load_embedder: Callable[[], Embedder],
 ):
-    redo = _reconcile(store, catalog)
+    catalog.refresh(store)
     known = catalog.sources()
+    reconcile_orphans(store, known)
     candidates, scanned_roots, missing = _discover(paths, report, config.follow_links)
     seen = {c.source for c in candidates}
 
-    # Sources gone from a folder we scanned, or named directly and now missing.
+    # Sources gone from a folder we scanned, or named directly and now missing: this run owns those.
     gone = [
         s
         for s in known
@@ -108,9 +125,8 @@ def _run(
         and (s in missing or any(s.startswith(root + os.sep) for root in [*scanned_roots, *missing]))
     ]
     if gone:
-        store.delete(store.ids_for_sources(gone))
-        catalog.remove_sources(gone)
-        report.removed.extend(sorted(gone))
+        remove_from_store(store, catalog, [known[s] for s in gone], writer)
+        report.removed.extend(sorted(s for s in gone if known[s].listed))
 
     batch: list[tuple[_Candidate, str, list[Chunk]]] = []
     batch_chunks = 0
@@ -118,10 +134,16 @@ def _run(
     max_bytes = config.max_file_bytes
     broken: list[str] = []  # indexed before, unreadable now: their old chunks go
     meter = ProgressMeter(progress, sum(c.size for c in candidates))
+
+    def write(batch) -> None:
+        nonlocal embedder
+        embedder = embedder or load_embedder()
+        _write_batch(batch, known, store, catalog, embedder, report, writer, meter)
+
     meter.start()
     for cand in candidates:
         previous = known.get(cand.source)
-        current = previous is not None and previous.state == "done" and cand.source not in redo
+        current = previous is not None and previous.state == DONE
         if current and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns):
             report.unchanged.append(cand.source)
             meter.skipped(cand.source, cand.size)
@@ -130,7 +152,9 @@ def _run(
             check_size(cand.size, max_bytes)  # before hashing: a huge file costs no reading at all
             digest = hash_file(cand.path, max_bytes, cand.follow)
             if current and previous.hash == digest:
-                catalog.touch(cand.source, cand.size, cand.mtime_ns)
+                touched = dataclasses.replace(previous, size=cand.size, mtime_ns=cand.mtime_ns)
+                store.touch([touched])
+                catalog.touch(touched)
                 report.unchanged.append(cand.source)
                 meter.skipped(cand.source, cand.size)
                 continue
@@ -148,16 +172,12 @@ def _run(
         batch.append((cand, digest, chunks))
         batch_chunks += len(chunks)
         if batch_chunks >= BATCH_CHUNKS:
-            embedder = embedder or load_embedder()
-            _write_batch(batch, known, store, catalog, embedder, report, meter)
+            write(batch)
             batch, batch_chunks = [], 0
     if batch:
-        embedder = embedder or load_embedder()
-        _write_batch(batch, known, store, catalog, embedder, report, meter)
+        write(batch)
     if broken:
-        store.delete(store.ids_for_sources(broken))
-        catalog.remove_sources(broken)
-    _reconcile(store, catalog)
+        remove_from_store(store, catalog, [known[s] for s in broken], writer)
     meter.finish()
 
 
@@ -177,44 +197,31 @@ def _reason(error: Exception) -> str:
 
 
 def _write_batch(
-    batch, known: dict[str, SourceState], store, catalog, embedder, report: IndexReport, meter: ProgressMeter
+    batch, known: dict[str, SourceRecord], store, catalog, embedder, report: IndexReport, writer, meter
 ) -> None:
     if catalog.get_meta("embed_model") is None:  # before the first vector is written, killed or not
         catalog.set_meta("embed_model", embedder.name)
-    catalog.mark_pending((c.source, digest, c.size, c.mtime_ns) for c, digest, _ in batch)
-    chunks = [ch for _, _, chs in batch for ch in chs]
-    # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
-    texts = [embedding_text(ch) for ch in chunks]
-    weights = [w for c, _, chs in batch for w in chunk_weights(c.size, len(chs))]
-    vectors = meter.embed(embedder, texts, weights)  # in slices, so that progress moves while embedding
-    store.upsert(chunks, vectors)
-    # Only a source that was in the catalog (done, or pending after a killed run) can have old ids in Chroma.
-    rewritten = [c.source for c, _, _ in batch if c.source in known]
-    if rewritten:
-        store.delete(store.ids_for_sources(rewritten) - {ch.id for ch in chunks})
-    catalog.replace_chunks({c.source: chs for c, _, chs in batch})
-    for cand, _, _ in batch:
+    entries = [(c.source, digest, c.size, c.mtime_ns, chunks) for c, digest, chunks in batch]
+    weights = {ch.id: w for c, _, chs in batch for ch, w in zip(chs, chunk_weights(c.size, len(chs)))}
+
+    def vectors(chunks: list[Chunk]):
+        # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
+        texts = [embedding_text(ch) for ch in chunks]
+        return meter.embed(embedder, texts, [weights[ch.id] for ch in chunks])  # in slices: progress moves
+
+    written = set(write_sources(store, catalog, entries, known, writer, vectors))
+    for cand, _, chunks in batch:
+        if cand.source not in written:
+            report.unchanged.append(cand.source)  # another machine wrote this very version meanwhile
+            continue
         previous = known.get(cand.source)
-        (report.updated if previous else report.added).append(cand.source)
-    report.chunks_written += len(chunks)
+        (report.updated if previous and previous.hash else report.added).append(cand.source)
+        report.chunks_written += len(chunks)
 
 
 def embedding_text(chunk: Chunk) -> str:
     context = " > ".join(p for p in (chunk.title, chunk.heading) if p)
     return f"{context}\n{chunk.text}" if context else chunk.text
-
-
-def _reconcile(store: ChromaStore, catalog: Catalog) -> set[str]:
-    """Make Chroma hold exactly the catalog's chunks; returns the sources that must be indexed again.
-
-    Chunks in Chroma that the catalog does not know (upserted by a killed run) are deleted. Catalog chunks missing
-    from Chroma (a killed run deleted them, or the Chroma collection was dropped) send their sources back to
-    indexing. Counting first keeps this free when both agree, which is the normal case."""
-    if store.count() == catalog.chunk_count() and not catalog.pending_sources():
-        return set()
-    in_chroma = store.all_ids()
-    store.delete(in_chroma - catalog.chunk_ids())
-    return catalog.sources_of_chunks(catalog.chunk_ids() - in_chroma) | catalog.pending_sources()
 
 
 def _discover(
@@ -304,25 +311,27 @@ def _add_file(
 
 
 def remove_sources(targets: list[str], config: IndexConfig) -> list[str]:
-    """Remove sources named exactly, or every source under a folder; '--all' style removal passes ['*']."""
+    """Remove sources named exactly, or every source under a folder; '--all' style removal passes ['*']
+    (under the collection's lease, and with every chunk of the collection, orphans included)."""
     with IndexLock(config.collection_dir):
         store, catalog = open_collection(config)
         try:
+            catalog.refresh(store)
             known = catalog.sources()
+            if "*" in targets:
+                with CollectionLease(store) as lease:
+                    remove_from_store(store, catalog, list(known.values()), lease.holder)
+                    store.delete(store.all_ids())
+                return sorted(s for s, r in known.items() if r.listed)
             chosen: set[str] = set()
             for target in targets:
-                if target == "*":
-                    chosen.update(known)
-                    continue
                 absolute = os.path.abspath(os.path.expanduser(target))
                 chosen.update(
                     s
                     for s in known
                     if s in (target, absolute) or s.startswith(absolute.rstrip(os.sep) + os.sep)
                 )
-            if chosen:
-                store.delete(store.ids_for_sources(sorted(chosen)))
-                catalog.remove_sources(chosen)
-            return sorted(chosen)
+            remove_from_store(store, catalog, [known[s] for s in sorted(chosen)], writer_id())
+            return sorted(s for s in chosen if known[s].listed)
         finally:
             catalog.close()

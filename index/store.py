@@ -1,24 +1,45 @@
-"""The vector store: a Chroma collection, embedded (PersistentClient under QA_HOME) or on a Chroma server.
+"""The store: a collection on Chroma, the one source of truth, embedded (PersistentClient under the home folder)
+or on a Chroma server. The same code serves both modes; only the client differs (index/chroma_client.py).
 
-The same code serves both modes; only the client differs.
+Each qa collection is two Chroma collections:
+- `qa-<name>-c`, the chunks: vector, text, and every `Chunk` field plus the source version's hash as metadata;
+- `qa-<name>-manifest`, one record per source (index/records.py), the generation stamp and the leases.
+The stamp is a fresh random value written in the same upsert as every committed manifest change, so that
+one small `get` by id tells a machine whether its local caches are current.
 """
 
 from __future__ import annotations
 
-import functools
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlparse
+from typing import Protocol
 
 import numpy as np
 
-from index.config import storage_name
+from index.chroma_client import client_for, display_url, is_auth_error, is_connection_error
+from index.config import IndexConfig, storage_name
 from index.document import Chunk
-from index.errors import EmbeddingModelMismatchError, NothingIndexedError, StoreUnavailableError
-from index.redact import redact
+from index.errors import (
+    EmbeddingModelMismatchError,
+    NothingIndexedError,
+    StoreAuthError,
+    StoreUnavailableError,
+)
+from index.records import (
+    SOURCE_HASH_KEY,
+    SourceRecord,
+    chunk_from,
+    chunk_metadata,
+    record_from,
+    record_metadata,
+)
 
 EMBED_MODEL_KEY = "qa_embed_model"
+GENERATION_ID = "~generation"
+_MARK = [1.0]  # manifest records need a vector; they are never searched
+_PAGE = 2000  # below Chroma's max batch size
 
 
 @dataclass(frozen=True)
@@ -29,41 +50,25 @@ class DenseHit:
     metadata: dict
 
 
-def _chroma_settings():
-    from chromadb.config import Settings
+class VectorStore(Protocol):
+    """What indexing and retrieval need of the store (ChromaStore is the one implementation)."""
 
-    return Settings(anonymized_telemetry=False, allow_reset=False)
+    def generation(self) -> str | None: ...
+    def manifest(self) -> dict[str, SourceRecord]: ...
+    def records(self, sources: Iterable[str]) -> dict[str, SourceRecord]: ...
+    def write_manifest(self, records: Iterable[SourceRecord], remove: Iterable[str] = ()) -> None: ...
+    def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, source_hashes: dict[str, str]) -> None: ...
+    def chunks_of(self, sources: Iterable[str]) -> list[tuple[Chunk, str]]: ...
+    def ids_for_sources(self, sources: Iterable[str]) -> set[str]: ...
+    def delete(self, ids: Iterable[str]) -> None: ...
+    def delete_sources(self, sources: Iterable[str]) -> None:
+        """Every chunk of these sources, whatever version (deletion by source id)."""
+        if not self.exists():
+            return
+        for where in self._by_source(sources):
+            self._call(self.collection(create=False).delete, where=where)
 
-
-@functools.lru_cache(maxsize=8)
-def _client(chroma_url: str | None, path: str):
-    """One client per store per process (Chroma keeps its own caches in it)."""
-    import chromadb
-
-    if chroma_url:
-        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-        try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=_chroma_settings(),
-            )
-            client.heartbeat()
-        except Exception as e:  # chromadb raises assorted httpx/value errors for an unreachable server
-            _client.cache_clear()
-            raise StoreUnavailableError(
-                redact(
-                    f"Cannot reach the Chroma server at {chroma_url} ({type(e).__name__}). Start it "
-                    f"(`chroma run --path DIR --port {url.port or 8000}`) or unset QA_CHROMA_URL to use the embedded store."
-                )
-            ) from None
-        return client
-    Path(path).mkdir(parents=True, exist_ok=True)
-    try:
-        return chromadb.PersistentClient(path=path, settings=_chroma_settings())
-    except Exception as e:
-        raise StoreUnavailableError(redact(f"Cannot open the embedded Chroma store in {path}: {e}")) from None
+    def query(self, embedding: np.ndarray, n: int) -> list[DenseHit]: ...
 
 
 def _collection_name(name: str) -> str:
@@ -72,16 +77,22 @@ def _collection_name(name: str) -> str:
     return f"qa-{storage_name(name)}-c"
 
 
-def collection_names(home: Path, chroma_url: str | None) -> list[str]:
-    """The qa collections in a store, by storage name (for a plain name, the name itself; a storage name
-    also opens its collection, since storage_name maps it to itself)."""
-    client = _client(chroma_url, str(home / "chroma"))
+def _manifest_name(name: str) -> str:
+    return f"qa-{storage_name(name)}-manifest"
+
+
+def collection_names(config: IndexConfig) -> list[str]:
+    """The qa collections in the configured store, by storage name (for a plain name, the name itself; a storage
+    name also opens its collection, since storage_name maps it to itself)."""
+    client = client_for(config)
     try:
         found = client.list_collections()
     except Exception as e:
-        if chroma_url and _is_connection_error(e):
+        if config.chroma_url and is_auth_error(e):
+            raise StoreAuthError(display_url(config.chroma_url), None, bool(config.chroma_token)) from None
+        if config.chroma_url and is_connection_error(e):
             raise StoreUnavailableError(
-                redact(f"Lost the Chroma server at {chroma_url}; is it still running?")
+                f"Lost the Chroma server at {display_url(config.chroma_url)}; is it still running?"
             ) from None
         raise
     names = (getattr(c, "name", c) for c in found)  # Collection objects (chromadb 1.x) or names
@@ -89,25 +100,31 @@ def collection_names(home: Path, chroma_url: str | None) -> list[str]:
 
 
 class ChromaStore:
-    def __init__(self, collection: str, home: Path, chroma_url: str | None, embed_model: str):
-        self.collection_name = collection
-        self.chroma_url = chroma_url
-        self.embed_model = embed_model
-        self._client = _client(chroma_url, str(home / "chroma"))
+    def __init__(self, config: IndexConfig):
+        self.config = config
+        self.collection_name = config.collection
+        self.chroma_url = config.chroma_url
+        self.embed_model = config.embed_model
+        self._client = client_for(config)
         self._collection = None
+        self._manifest = None
 
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except Exception as e:
-            if self.chroma_url and _is_connection_error(e):
+            if self.chroma_url and is_auth_error(e):
+                raise StoreAuthError(
+                    display_url(self.chroma_url), None, bool(self.config.chroma_token)
+                ) from None
+            if self.chroma_url and is_connection_error(e):
                 raise StoreUnavailableError(
-                    redact(
-                        f"Lost the Chroma server at {self.chroma_url} ({type(e).__name__}); is it still running?"
-                    )
+                    f"Lost the Chroma server at {display_url(self.chroma_url)} ({type(e).__name__}); "
+                    "is it still running?"
                 ) from None
             raise
 
+    # -- the chunk collection --------------------------------------------------------------------------------
     def collection(self, create: bool):
         if self._collection is not None:
             return self._collection
@@ -145,47 +162,81 @@ class ChromaStore:
     def count(self) -> int:
         return self._call(self.collection(create=False).count) if self.exists() else 0
 
-    def upsert(self, chunks: list[Chunk], embeddings: np.ndarray) -> None:
+    def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, source_hashes: dict[str, str]) -> None:
+        """Idempotent: a chunk's id is keyed by its source and text, so writing the same version twice is one write."""
         col = self.collection(create=True)
-        step = 2000  # below Chroma's max batch size
-        for i in range(0, len(chunks), step):
-            part = chunks[i : i + step]
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
             self._call(
                 col.upsert,
                 ids=[c.id for c in part],
-                embeddings=embeddings[i : i + step],
+                embeddings=embeddings[i : i + _PAGE],
                 documents=[c.text for c in part],
-                metadatas=[_metadata(c) for c in part],
+                metadatas=[chunk_metadata(c, source_hashes.get(c.source, "")) for c in part],
             )
 
     def ids_for_sources(self, sources: Iterable[str]) -> set[str]:
-        sources = list(sources)
-        if not sources or not self.exists():
-            return set()
-        col = self.collection(create=False)
-        where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": sources}}
-        return set(self._call(col.get, where=where, include=[])["ids"])
+        ids: set[str] = set()
+        for where in self._by_source(sources):
+            ids.update(self._call(self.collection(create=False).get, where=where, include=[])["ids"])
+        return ids
+
+    def chunks_of(self, sources: Iterable[str]) -> list[tuple[Chunk, str]]:
+        """The chunks of these sources with the hash of the version each was written for."""
+        found: list[tuple[Chunk, str]] = []
+        for where in self._by_source(sources):
+            got = self._call(
+                self.collection(create=False).get, where=where, include=["documents", "metadatas"]
+            )
+            found.extend(
+                chunk_from(i, t or "", m or {})
+                for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+            )
+        return found
+
+    def all_chunks(self, include_text: bool = True) -> list[tuple[Chunk, str]]:
+        """Every chunk in the collection, page by page (a fresh machine's cache is built from this)."""
+        if not self.exists():
+            return []
+        include = ["documents", "metadatas"] if include_text else ["metadatas"]
+        found: list[tuple[Chunk, str]] = []
+        offset = 0
+        while True:
+            got = self._call(self.collection(create=False).get, include=include, limit=_PAGE, offset=offset)
+            texts = got.get("documents") or [""] * len(got["ids"])
+            found.extend(
+                chunk_from(i, t or "", m or {}) for i, t, m in zip(got["ids"], texts, got["metadatas"])
+            )
+            if len(got["ids"]) < _PAGE:
+                return found
+            offset += _PAGE
 
     def all_ids(self) -> set[str]:
         if not self.exists():
             return set()
-        col = self.collection(create=False)
         ids: set[str] = set()
-        offset, page = 0, 10000
+        offset = 0
         while True:
-            got = self._call(col.get, include=[], limit=page, offset=offset)["ids"]
+            got = self._call(self.collection(create=False).get, include=[], limit=_PAGE, offset=offset)["ids"]
             ids.update(got)
-            if len(got) < page:
+            if len(got) < _PAGE:
                 return ids
-            offset += page
+            offset += _PAGE
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         if not ids or not self.exists():
             return
         col = self.collection(create=False)
-        for i in range(0, len(ids), 2000):
-            self._call(col.delete, ids=ids[i : i + 2000])
+        for i in range(0, len(ids), _PAGE):
+            self._call(col.delete, ids=ids[i : i + _PAGE])
+
+    def delete_sources(self, sources: Iterable[str]) -> None:
+        """Every chunk of these sources, whatever version (deletion by source id)."""
+        if not self.exists():
+            return
+        for where in self._by_source(sources):
+            self._call(self.collection(create=False).delete, where=where)
 
     def query(self, embedding: np.ndarray, n: int) -> list[DenseHit]:
         col = self.collection(create=False)
@@ -203,28 +254,101 @@ class ChromaStore:
         ]
 
     def drop(self) -> None:
-        if self.exists():
-            self._call(self._client.delete_collection, _collection_name(self.collection_name))
-        self._collection = None
+        for name in (_collection_name(self.collection_name), _manifest_name(self.collection_name)):
+            try:
+                self._call(self._client.delete_collection, name)
+            except StoreUnavailableError:
+                raise
+            except Exception:
+                pass  # already gone
+        self._collection = self._manifest = None
+
+    @staticmethod
+    def _by_source(sources: Iterable[str]):
+        sources = sorted(set(sources))
+        for i in range(0, len(sources), 100):
+            part = sources[i : i + 100]
+            yield {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
+
+    # -- the manifest ----------------------------------------------------------------------------------------
+    def manifest_collection(self):
+        if self._manifest is None:
+            self._manifest = self._call(
+                self._client.get_or_create_collection,
+                _manifest_name(self.collection_name),
+                metadata={"hnsw:space": "l2"},
+                embedding_function=None,
+            )
+        return self._manifest
+
+    def generation(self) -> str | None:
+        """The stamp of the last committed change: one small get by id."""
+        got = self._call(self.manifest_collection().get, ids=[GENERATION_ID], include=["metadatas"])
+        return str(got["metadatas"][0].get("stamp")) if got["ids"] else None
+
+    def manifest(self) -> dict[str, SourceRecord]:
+        records: dict[str, SourceRecord] = {}
+        offset = 0
+        while True:
+            got = self._call(
+                self.manifest_collection().get,
+                where={"kind": "source"},
+                include=["metadatas"],
+                limit=_PAGE,
+                offset=offset,
+            )
+            for meta in got["metadatas"]:
+                record = record_from(meta)
+                records[record.source] = record
+            if len(got["ids"]) < _PAGE:
+                return records
+            offset += _PAGE
+
+    def records(self, sources: Iterable[str]) -> dict[str, SourceRecord]:
+        """The current records of these sources (one get by ids)."""
+        sources = list(sources)
+        found: dict[str, SourceRecord] = {}
+        for i in range(0, len(sources), _PAGE):
+            ids = [source_id(s) for s in sources[i : i + _PAGE]]
+            got = self._call(self.manifest_collection().get, ids=ids, include=["metadatas"])
+            for meta in got["metadatas"]:
+                record = record_from(meta)
+                found[record.source] = record
+        return found
+
+    def write_manifest(self, records: Iterable[SourceRecord], remove: Iterable[str] = ()) -> None:
+        """Upsert these records (and delete those of `remove`), then a new generation stamp. The upsert carries
+        the stamp, so a reader that sees the records sees a new stamp too."""
+        col = self.manifest_collection()
+        gone = [source_id(s) for s in remove]
+        for i in range(0, len(gone), _PAGE):
+            self._call(col.delete, ids=gone[i : i + _PAGE])
+        records = list(records)
+        stamp = {"kind": "generation", "stamp": uuid.uuid4().hex, "at": time.time()}
+        for i in range(0, max(len(records), 1), _PAGE - 1):
+            part = records[i : i + _PAGE - 1]
+            last = i + _PAGE - 1 >= len(records)
+            ids = [source_id(r.source) for r in part] + ([GENERATION_ID] if last else [])
+            metas = [record_metadata(r) for r in part] + ([stamp] if last else [])
+            self._call(col.upsert, ids=ids, embeddings=[_MARK] * len(ids), metadatas=metas)
+
+    def touch(self, records: Iterable[SourceRecord]) -> None:
+        """Record a new size and mtime (same content): not a change anyone must see, so no new stamp."""
+        records = list(records)
+        for i in range(0, len(records), _PAGE):
+            part = records[i : i + _PAGE]
+            self._call(
+                self.manifest_collection().upsert,
+                ids=[source_id(r.source) for r in part],
+                embeddings=[_MARK] * len(part),
+                metadatas=[record_metadata(r) for r in part],
+            )
 
 
-def _metadata(chunk: Chunk) -> dict:
-    meta = {
-        "source": chunk.source,
-        "title": chunk.title,
-        "start": chunk.start,
-        "end": chunk.end,
-        "heading": chunk.heading,
-        "ordinal": chunk.ordinal,
-    }
-    if chunk.page is not None:
-        meta["page"] = chunk.page
-    return meta
+def source_id(source: str) -> str:
+    import hashlib
+
+    return "src:" + hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _is_connection_error(e: Exception) -> bool:
-    name = type(e).__name__.lower()
-    text = str(e).lower()
-    return any(w in name for w in ("connect", "timeout", "network", "remoteprotocol")) or any(
-        w in text for w in ("connection refused", "could not connect", "connecterror", "timed out")
-    )
+__all__ = ["SOURCE_HASH_KEY", "ChromaStore", "DenseHit", "VectorStore", "source_id"]

@@ -102,27 +102,27 @@ class Assistant:
             self._forget(_collection_key(config))
 
     def sources(self, collection: str | None = None, *, settings: Settings | None = None) -> list[SourceInfo]:
-        """The documents indexed in a collection."""
-        from index.catalog import Catalog
+        """The documents indexed in a collection (a source still being written for the first time is not one)."""
+        from index.store import ChromaStore
 
-        folder = self.settings(settings, collection=collection).index_config().collection_dir
-        if not (folder / "catalog.sqlite").is_file():
+        config = self.settings(settings, collection=collection).index_config()
+        if not ChromaStore(config).exists():
             return []  # read-only: an unknown name creates no folder, file or collection
-        catalog = Catalog(folder)
-        try:
+        with self._lock:
+            store, catalog = self._collection(config)
+            catalog.refresh(store)  # a fresh machine lists what the others indexed
             return [
                 SourceInfo(x.source, x.title, x.chunks, x.state)
                 for x in sorted(catalog.sources().values(), key=lambda x: x.source)
+                if x.listed
             ]
-        finally:
-            catalog.close()
 
     def collections(self, *, settings: Settings | None = None) -> list[str]:
         """The names of the collections in the configured store (embedded, or the Chroma server)."""
         from index.store import collection_names
 
         s = self.settings(settings)
-        return collection_names(s.home, s.chroma_url)
+        return collection_names(s.index_config())
 
     def search(
         self,
@@ -243,7 +243,7 @@ class Assistant:
 
 
 def _collection_key(config) -> tuple:
-    return (str(config.home), config.chroma_url, config.collection, config.embed_model)
+    return (str(config.home), config.store_key, config.collection, config.embed_model)
 
 
 def normalize_history(history: list | None) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from index.errors import (
     LoadError,
     NothingIndexedError,
     QAError,
+    StoreAuthError,
     StoreUnavailableError,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "ModelError",
     "NothingIndexedError",
     "QAError",
+    "StoreAuthError",
     "StoreUnavailableError",
 ]
 

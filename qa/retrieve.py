@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from index.catalog import Catalog
 from index.document import Chunk
+from index.records import chunk_from
 from index.store import ChromaStore, DenseHit
 from qa.answer import Passage
 from qa.errors import NothingIndexedError
@@ -54,7 +55,11 @@ class Retriever:
         self.collection = collection
         self.config = config
 
+    check_freshness = True  # benchmarks turn it off to measure what it costs
+
     def retrieve(self, question: str, top_k: int) -> list[Passage]:
+        if self.check_freshness:  # one small get; reads more only when another machine changed something
+            self.catalog.refresh(self.store)
         if self.catalog.chunk_count() == 0:
             raise NothingIndexedError(self.collection)
         cfg = self.config
@@ -64,9 +69,12 @@ class Retriever:
         chunks: dict[str, Chunk] = {}
         if cfg.use_dense:
             query_vector = self.embedder().embed_query(question)
-            for hit in self.store.query(query_vector, n):
-                dense.append((hit.chunk_id, hit.score))
-                chunks[hit.chunk_id] = _chunk_of(hit)
+            hits = self.store.query(query_vector, n)
+            live = self.catalog.known_ids(hit.chunk_id for hit in hits)  # not a version still being written
+            for hit in hits:
+                if hit.chunk_id in live:
+                    dense.append((hit.chunk_id, hit.score))
+                    chunks[hit.chunk_id] = _chunk_of(hit)
         if cfg.use_lexical:
             for hit in self.catalog.search(question, n):
                 lexical.append((hit.chunk.id, hit.score))
@@ -93,18 +101,7 @@ class Retriever:
 
 def _chunk_of(hit: DenseHit) -> Chunk:
     """A dense hit as a chunk: Chroma returns the text and the metadata it was written with."""
-    meta = hit.metadata
-    return Chunk(
-        id=hit.chunk_id,
-        source=str(meta.get("source", "")),
-        title=str(meta.get("title", "")),
-        text=hit.text,
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        heading=str(meta.get("heading", "")),
-        ordinal=int(meta.get("ordinal", 0)),
-        page=meta.get("page"),
-    )
+    return chunk_from(hit.chunk_id, hit.text, hit.metadata)[0]
 
 
 def _score_fusion(

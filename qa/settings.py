@@ -22,6 +22,9 @@ def _default_home() -> Path:
 class Settings:
     home: Path
     chroma_url: str | None = None
+    chroma_token: str | None = field(default=None, repr=False)  # secret: kept out of reprs and messages
+    chroma_tenant: str | None = None
+    chroma_database: str | None = None
     collection: str = "default"
     model: str = "extractive"
     api_base: str | None = None
@@ -53,6 +56,9 @@ class Settings:
             home=self.home,
             collection=self.collection,
             chroma_url=self.chroma_url,
+            chroma_token=self.chroma_token,
+            chroma_tenant=self.chroma_tenant,
+            chroma_database=self.chroma_database,
             embed_model=self.embed_model,
             embed_backend=self.embed_backend,
             embed_threads=self.embed_threads,
@@ -127,6 +133,9 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     return Settings(
         home=Path(_env(environ, "QA_HOME") or _default_home()).expanduser(),
         chroma_url=_env(environ, "QA_CHROMA_URL"),
+        chroma_token=_env(environ, "QA_CHROMA_TOKEN"),
+        chroma_tenant=_env(environ, "QA_CHROMA_TENANT"),
+        chroma_database=_env(environ, "QA_CHROMA_DATABASE"),
         collection=_env(environ, "QA_COLLECTION") or "default",
         model=_env(environ, "QA_MODEL") or "extractive",
         api_base=_env(environ, "QA_API_BASE"),

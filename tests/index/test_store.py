@@ -3,6 +3,7 @@ and two indexing runs on one collection."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import threading
 import time
@@ -83,7 +84,7 @@ def test_chroma_metadata_alone_catches_a_mismatch(store_mode, tmp_path, monkeypa
     qa.index([_docs(tmp_path)])
     settings = load_settings(env_file=None)
     shutil.rmtree(settings.collection_dir)
-    store = ChromaStore(settings.collection, settings.home, settings.chroma_url, _other_name_same_model())
+    store = ChromaStore(dataclasses.replace(settings.index_config(), embed_model=_other_name_same_model()))
     with pytest.raises(EmbeddingModelMismatchError):
         store.count()
 

@@ -180,7 +180,7 @@ def chroma_contents(home: Path, collection: str = "default", chroma_url: str | N
         "from index.store import ChromaStore\n"
         "from pathlib import Path\n"
         "s = Settings(home=Path(sys.argv[1]), collection=sys.argv[2], chroma_url=sys.argv[3] or None)\n"
-        "store = ChromaStore(s.collection, s.home, s.chroma_url, s.embed_model)\n"
+        "store = ChromaStore(s.index_config())\n"
         "ids, docs, sources = [], [], []\n"
         "if store.exists():\n"
         "    col = store.collection(create=False)\n"
