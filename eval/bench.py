@@ -217,6 +217,7 @@ def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors:
     import numpy as np
 
     from index.chunk import chunk_document
+    from index.commit import write_sources
     from index.embed import get_embedder
     from index.load import load
     from index.pipeline import embedding_text, open_collection
@@ -249,12 +250,9 @@ def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors:
                     synthetic += 1
             batch_files.append((path, chunks, vectors))
             if sum(len(c) for _, c, _ in batch_files) >= 2000 or n == len(by_file):
-                all_chunks = [c for _, chs, _ in batch_files for c in chs]
                 all_vectors = np.array([v for _, _, vs in batch_files for v in vs], dtype=np.float32)
-                catalog.mark_pending((str(p), "bench", 0, 0) for p, _, _ in batch_files)
-                if all_chunks:
-                    store.upsert(all_chunks, all_vectors)
-                catalog.replace_chunks({str(p): chs for p, chs, _ in batch_files})
+                entries = [(str(p), "bench", 0, 0, chs) for p, chs, _ in batch_files]
+                write_sources(store, catalog, entries, {}, "bench", lambda _chunks, v=all_vectors: v)
                 batch_files = []
         catalog.set_meta("embed_model", settings.embed_model)
         info = {"chunks": catalog.chunk_count(), "synthetic_vectors": synthetic}
@@ -273,8 +271,9 @@ def naive_query_collection(our_home: Path, target: Path, work: Path) -> None:
     import numpy as np
 
     from index.store import ChromaStore
+    from qa.settings import Settings
 
-    ours = ChromaStore("default", our_home, None, MODEL).collection(create=False)
+    ours = ChromaStore(Settings(home=our_home, embed_model=MODEL).index_config()).collection(create=False)
     client = chromadb.PersistentClient(path=str(target), settings=_no_telemetry())
     col = client.create_collection("naive", metadata={"hnsw:space": "cosine"}, embedding_function=None)
     offset = 0
