@@ -47,11 +47,13 @@ def watch(
     if missing:
         raise ConfigError(f"Cannot watch {missing[0]}: it does not exist. Create it or name another path.")
 
-    _index_batch(roots, s, echo, changed=None)
-    echo(f"Watching {', '.join(roots)} for changes (Ctrl-C to stop).")
     stop = stop_event or threading.Event()
     try:
-        for changed in _batches(roots, s.home, stop):
+        # Watching starts before the first run, so that nothing saved during it, or just after, is missed.
+        found = _start_watchers(roots, s.home, stop)
+        _index_batch(roots, s, echo, changed=None)
+        echo(f"Watching {', '.join(roots)} for changes (Ctrl-C to stop).")
+        for changed in _batches(found, stop):
             _index_batch(roots, s, echo, changed)
     except KeyboardInterrupt:  # Ctrl-C during a run: that run stops cleanly, the next `qa index` finishes it
         pass
@@ -61,9 +63,10 @@ def watch(
     return 0
 
 
-def _batches(roots: list[str], home: Path, stop) -> Iterator[set[str]]:
-    """The changed paths, batch by batch, until `stop` is set. Folders are watched recursively; a named file
-    through its folder (not recursively), since an editor that saves by renaming replaces the file itself."""
+def _start_watchers(roots: list[str], home: Path, stop) -> queue.Queue[set[str]]:
+    """Threads that put each batch of changed paths on the queue until `stop` is set. Folders are watched
+    recursively; a named file through its folder (not recursively), since an editor that saves by renaming
+    replaces the file itself."""
     folders = [r for r in roots if os.path.isdir(r)]
     files = [r for r in roots if r not in folders]
     keep = _VisibleFiles(folders, files, home)
@@ -86,6 +89,11 @@ def _batches(roots: list[str], home: Path, stop) -> Iterator[set[str]]:
     for paths, recursive in groups:
         if paths:
             threading.Thread(target=run, args=(paths, recursive), daemon=True, name="qa-watch").start()
+    return found
+
+
+def _batches(found: queue.Queue[set[str]], stop) -> Iterator[set[str]]:
+    """The changed paths, batch by batch, until `stop` is set."""
     while not stop.is_set():
         try:
             changed = found.get(timeout=0.5)
