@@ -75,6 +75,9 @@ def main() -> None:
                 while cites(ask(), path.name) != (action == "create"):
                     pass
                 answered = time.monotonic() - start
+                deadline = time.monotonic() + 30  # the answer may come before the line is printed and read
+                while len(summaries) <= seen and time.monotonic() < deadline:
+                    time.sleep(0.05)
                 indexed = summaries[seen] - start if len(summaries) > seen else float("nan")
                 print(
                     f"run {run} {action}: watch line after {indexed:.1f} s; "
