@@ -5,9 +5,10 @@ documents through it. A "model" is a collection; the answering model stays the s
 user message is the question and the earlier turns are its history. The reply text keeps its [n] markers and
 lists the sources under them; a `citations` field carries them structured (Citation fields), with `refused`.
 
-Imported by `ui.app.serve` only (it loads FastAPI). Access: with QA_SERVE_KEY set, every request needs `Authorization: Bearer <key>`. Without it, a server with a
+Access: with QA_SERVE_KEY set, every request needs `Authorization: Bearer <key>`. Without it, a server with a
 page login (QA_UI_AUTH) refuses every request (the login does not cover this API), and one without a login
 answers anyone who can reach it, as the page does: that is why both bind 127.0.0.1 unless told otherwise.
+Imported by `ui.app.serve` only (it loads FastAPI).
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def openai_routes(settings: Settings, host: str = "127.0.0.1") -> list:
     async def chat_completions(request: Request):
         if refused := _refuse(request, settings, loopback):
             return refused
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await _read_capped(request)
+        if body is None:
             return _error(413, f"The request is larger than {MAX_BODY_BYTES:,} bytes.")
         try:
             collection, question, history, stream = parse_request(body, settings)
@@ -81,6 +82,16 @@ def openai_routes(settings: Settings, host: str = "127.0.0.1") -> list:
         )
 
     return list(router.routes)
+
+
+async def _read_capped(request) -> bytes | None:
+    """The body, or None once it grows past MAX_BODY_BYTES (it is never read whole into memory)."""
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
 
 
 def parse_request(body: bytes, settings: Settings) -> tuple[str, str, list[dict], bool]:

@@ -102,6 +102,15 @@ def test_refusal_and_errors(api_url):
         c.chat.completions.create(model="default", messages=[{"role": "assistant", "content": "Hello"}])
 
 
+def test_an_oversized_request_is_413(api_url):
+    import httpx2
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    body = b'{"messages": [{"role": "user", "content": "' + b"x" * 1_100_000 + b'"}]}'
+    reply = httpx2.post(f"{api_url}v1/chat/completions", content=body, headers=headers, trust_env=False)
+    assert reply.status_code == 413
+
+
 def test_wrong_or_missing_key_is_401(api_url):
     with pytest.raises(openai.AuthenticationError) as wrong:
         client(api_url, key="not-the-key").chat.completions.create(
