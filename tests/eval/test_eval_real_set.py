@@ -202,3 +202,15 @@ def test_naive_pipeline_chunks_like_the_tutorial_and_scores_markup_tolerantly():
     assert chunks("short") == ["short"]
     raw = "If the heap is empty, :exc:`IndexError` is raised; see `heapq <https://x.org>`_."
     assert not contains(raw, "IndexError") and contains(rendered(raw), "IndexError")
+
+
+@pytest.mark.slow
+def test_naive_comparison_runs_both_pipelines_on_a_set(qa_home, tmp_path, capsys):
+    """`python -m eval.naive` on the seed set: the tutorial pipeline and `qa eval`, recall@5 side by side."""
+    from eval.naive import main as naive_main
+
+    assert naive_main(["--gold", str(GOLD_DIR / "seed.jsonl"), "--home", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("overall"))
+    questions, naive, tolerant, ours = row.split()[1:]
+    assert int(questions) == 35 and 0 < float(naive) <= float(tolerant) <= 1 and float(ours) >= 0.95
