@@ -20,9 +20,11 @@ import traceback
 from pathlib import Path
 
 import qa
+from qa.api import MAX_QUESTION_CHARS
 from qa.errors import ConfigError, NothingIndexedError, QAError
 from qa.settings import Settings
 from ui import render
+from ui.library import DOCS_FILTER_JS, Library, documents_html, suggested_questions
 from ui.render import Turn
 from ui.uploads import is_upload, save_uploads
 
@@ -37,16 +39,25 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
     settings = (settings or qa.load_settings()).with_overrides(collection=collection)
     import gradio as gr
 
+    def library_of(collection) -> Library:
+        try:
+            return Library.of(qa.sources(collection or None, settings=settings))
+        except QAError:  # the turn itself reports what is wrong with the collection
+            return Library.of([])
+
     def chat_turn(question, turns, collection, model, top_k):
         question = (question or "").strip()
         turns = list(turns or [])
+        library = library_of(collection)
+        root = library.root
         if not question:
-            yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+            empty = render.conversation_html(turns, suggested_questions(library))
+            yield empty, render.sources_html(turns, root), turns, ""
             return
         history = [(t.question, t.answer.text) for t in turns if t.answer is not None]
         turn = Turn(question)
         turns.append(turn)
-        yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+        yield render.conversation_html(turns), render.sources_html(turns, root), turns, ""
         try:
             for item in qa.ask_stream(
                 question,
@@ -58,7 +69,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             ):
                 if isinstance(item, str):
                     turn.partial += item
-                    yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+                    yield render.conversation_html(turns), render.sources_html(turns, root), turns, ""
                 else:
                     turn.answer = item
         except NothingIndexedError as e:
@@ -66,23 +77,33 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             turn.hints = ["Or upload files under Documents, below, and ask again."]
         except Exception as e:
             turn.error = error_message(e)
-        yield render.conversation_html(turns), render.sources_html(turns), turns, ""
+        yield render.conversation_html(turns), render.sources_html(turns, root), turns, ""
 
-    def clear_chat():
-        return render.conversation_html([]), render.sources_html([]), []
+    def clear_chat(collection):
+        suggestions = suggested_questions(library_of(collection))
+        return render.conversation_html([], suggestions), render.sources_html([]), []
 
     def list_documents(collection):
         try:
             # A pending source is half-indexed (a run in progress, or interrupted): not a document yet.
-            items = [i for i in qa.sources(collection or None, settings=settings) if i.state == "done"]
+            library = Library.of(qa.sources(collection or None, settings=settings))
         except Exception as e:
             return render.error_html(error_message(e)), gr.update(choices=[], value=None)
         name = collection or settings.collection
         # Each choice names its collection too: removal acts where the document was listed, whatever the
         # collection box says by the time Remove is clicked.
-        return render.documents_html(items, name), gr.update(
-            choices=[(render.source_name(i.source), json.dumps([name, i.source])) for i in items], value=None
-        )
+        choices = [(library.path(i.source), json.dumps([name, i.source])) for i in library.items]
+        return documents_html(library, name), gr.update(choices=choices, value=None)
+
+    def show_collection(collection, turns, shown):
+        """The documents list, and an empty chat's suggestions, for the collection now chosen. Leaving the
+        collection box unchanged redraws nothing (a redraw would swallow the click that left it)."""
+        if shown is not None and collection == shown:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        docs_html, choices = list_documents(collection)
+        suggestions = suggested_questions(library_of(collection))
+        chat_html = gr.skip() if turns else render.conversation_html([], suggestions)
+        return docs_html, choices, chat_html, collection
 
     def upload_files(files, collection, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
         s = settings.with_overrides(collection=collection or None)
@@ -154,6 +175,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             "## Ask your documents\nAnswers cite the passages that support them; click a [n] to see it."
         )
         turns = gr.State([])
+        shown_collection = gr.State(None)  # the collection the documents list shows
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chat = gr.HTML(
@@ -164,16 +186,17 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                     autoscroll=True,
                     max_height=560,
                 )
+                # The question box takes the chat's whole width; the buttons sit below it.
+                question = gr.Textbox(
+                    show_label=False,
+                    placeholder=f"Ask a question about your documents (up to {MAX_QUESTION_CHARS:,} characters)",
+                    elem_id="qa-question",
+                    max_lines=6,
+                    autofocus=True,
+                )
                 with gr.Row():
-                    question = gr.Textbox(
-                        show_label=False,
-                        placeholder="Ask a question about your documents",
-                        elem_id="qa-question",
-                        scale=5,
-                        autofocus=True,
-                    )
-                    ask_button = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=1, min_width=80)
-                    clear_button = gr.Button("New chat", elem_id="qa-clear", scale=1, min_width=80)
+                    ask_button = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=0, min_width=96)
+                    clear_button = gr.Button("New chat", elem_id="qa-clear", scale=0, min_width=120)
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(
@@ -193,7 +216,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
                     height=150,
                 )
                 upload_status = gr.HTML("", elem_id="qa-upload-status", css_template=render.CSS)
-                docs = gr.HTML("", elem_id="qa-docs", css_template=render.CSS)
+                docs = gr.HTML("", elem_id="qa-docs", css_template=render.CSS, js_on_load=DOCS_FILTER_JS)
                 with gr.Row():
                     to_remove = gr.Dropdown(label="Indexed document", choices=[], elem_id="qa-remove-choice")
                     remove_button = gr.Button("Remove", elem_id="qa-remove")
@@ -223,7 +246,7 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
             [chat, sources, turns, question],
             **private,
         )
-        clear_button.click(clear_chat, None, [chat, sources, turns], **private)
+        clear_button.click(clear_chat, [collection_box], [chat, sources, turns], **private)
         files.upload(
             upload_files, [files, collection_box], [upload_status, docs, to_remove, files], **private
         )
@@ -232,9 +255,10 @@ def build_app(collection: str | None = None, *, settings: Settings | None = None
         )
         gr.on(
             [app.load, collection_box.submit, collection_box.blur],
-            list_documents,
-            [collection_box],
-            [docs, to_remove],
+            show_collection,
+            [collection_box, turns, shown_collection],
+            [docs, to_remove, chat, shown_collection],
+            show_progress="hidden",  # no overlay over the chat: it would take the click that blurred the box
             **private,
         )
     return app

@@ -62,11 +62,18 @@ def answer_html(answer: Answer, turn: int) -> str:
     return "".join(parts)
 
 
-def conversation_html(turns: Sequence[Turn]) -> str:
+def conversation_html(turns: Sequence[Turn], suggestions: Sequence[str] = ()) -> str:
+    """The chat; when empty, the questions suggested from the collection's documents (or none)."""
     if not turns:
+        if not suggestions:
+            return '<div class="qa-chat qa-empty">Ask a question about your documents.</div>'
+        buttons = "".join(
+            f'<button type="button" class="qa-suggest" data-question="{esc(q)}">{esc(q)}</button>'
+            for q in suggestions
+        )
         return (
-            '<div class="qa-chat qa-empty">Ask a question about your documents, for example '
-            "<em>Who is Donald Trump's national security adviser?</em></div>"
+            '<div class="qa-chat qa-empty">Ask a question about your documents, for example:'
+            f'<div class="qa-suggestions">{buttons}</div></div>'
         )
     rows = []
     for i, t in enumerate(turns):
@@ -98,7 +105,14 @@ def passage_html(c: Citation) -> str:
     """The cited passage, escaped, with the supporting sentence (the quote) marked."""
     text = c.text
     start, end = c.quote_start - c.start, c.quote_end - c.start
-    if not (c.quote and 0 <= start < end <= len(text) and text[start:end] == c.quote):
+    fits = (
+        bool(c.quote) and c.quote_start >= 0 and end - start == len(c.quote) and start < len(text) and end > 0
+    )
+    if fits:  # the sentence may run past the passage (a chunk cut inside it): mark the part shown here
+        shown_start, shown_end = max(start, 0), min(end, len(text))
+        fits = text[shown_start:shown_end] == c.quote[shown_start - start : shown_end - start]
+        start, end = shown_start, shown_end
+    if not fits:  # offsets that do not fit the passage: find the sentence by its text
         found = text.find(c.quote) if c.quote else -1
         start, end = (found, found + len(c.quote)) if found >= 0 else (-1, -1)
     if start < 0:
@@ -117,8 +131,9 @@ def source_name(source: str) -> str:
     return os.path.basename(source) or source
 
 
-def sources_html(turns: Sequence[Turn]) -> str:
-    """The cited passages of every answered turn, newest first; only the newest is open."""
+def sources_html(turns: Sequence[Turn], root: str = "") -> str:
+    """The cited passages of every answered turn, newest first; only the newest is open. Sources are named
+    relative to `root`, the folder the collection's documents were indexed from."""
     groups = []
     newest = True
     for i in range(len(turns) - 1, -1, -1):
@@ -128,7 +143,7 @@ def sources_html(turns: Sequence[Turn]) -> str:
         if t.answer.refused or not t.answer.citations:
             body = '<div class="qa-note">No passage supports an answer: nothing is cited.</div>'
         else:
-            body = "".join(_citation_html(c, i) for c in t.answer.citations)
+            body = "".join(_citation_html(c, i, root) for c in t.answer.citations)
         open_attr = " open" if newest else ""
         newest = False
         groups.append(
@@ -139,14 +154,18 @@ def sources_html(turns: Sequence[Turn]) -> str:
     return f'<div class="qa-sources">{"".join(groups)}</div>'
 
 
-def _citation_html(c: Citation, turn: int) -> str:
-    place = where(c)
+def _citation_html(c: Citation, turn: int, root: str = "") -> str:
+    from ui.library import display_path
+
+    place = where(c) or c.title
     place_html = f' <span class="qa-where">· {esc(place)}</span>' if place else ""
+    copies = ", ".join(display_path(s, root) for s in c.also_in)
+    also = f'<div class="qa-also">also in: {esc(copies)}</div>' if copies else ""
     return (
         f'<div class="qa-source" id="{source_anchor(turn, c.id)}">'
         f'<div class="qa-source-head"><span class="qa-num">[{c.id}]</span> '
-        f'<span class="qa-name" title="{esc(c.source)}">{esc(source_name(c.source))}</span>{place_html}'
-        f' <span class="qa-chars">chars {c.start}–{c.end}</span></div>'
+        f'<span class="qa-name" title="{esc(c.source)}">{esc(display_path(c.source, root))}</span>{place_html}'
+        f' <span class="qa-chars">chars {c.start}–{c.end}</span></div>{also}'
         f'<div class="qa-passage">{passage_html(c)}</div></div>'
     )
 
@@ -171,29 +190,14 @@ def error_html(message: str) -> str:
     return f'<div class="qa-msg qa-error" role="alert"><div class="qa-label">Error</div>{esc(message)}</div>'
 
 
-def documents_html(items: Sequence, collection: str) -> str:
-    """The indexed documents of a collection (qa.SourceInfo items)."""
-    if not items:
-        return (
-            f'<div class="qa-note">Nothing indexed in collection <b>{esc(collection)}</b> yet: '
-            "upload files above, or run <code>qa index PATH</code>.</div>"
-        )
-    rows = "".join(
-        f'<tr><td title="{esc(i.source)}">{esc(source_name(i.source))}</td><td>{i.chunks}</td>'
-        f"<td>{esc(i.state)}</td></tr>"
-        for i in items
-    )
-    return (
-        f'<table class="qa-docs"><thead><tr><th>document</th><th>chunks</th><th>state</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
 # Scoped to each gr.HTML component by Gradio (css_template): the look of messages and passages.
 CSS = """
 .qa-chat { display: flex; flex-direction: column; gap: 10px; min-height: 320px; }
 .qa-empty { color: #666; padding: 12px; }
-.qa-msg { padding: 10px 14px; border-radius: 10px; white-space: pre-wrap; line-height: 1.5; max-width: 92%; }
+.qa-msg { padding: 10px 14px; border-radius: 10px; white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.5; max-width: 92%; }
+.qa-suggestions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }
+.qa-suggest { border: 1px solid #c3d4fb; background: #f5f8ff; color: #1a56db; border-radius: 16px; padding: 4px 12px; cursor: pointer; font: inherit; text-align: left; }
+.qa-suggest:hover { background: #e8f0fe; }
 .qa-user { align-self: flex-end; background: #e8f0fe; color: #111; }
 .qa-bot { align-self: flex-start; background: #f4f4f5; color: #111; }
 .qa-refusal { align-self: flex-start; background: #fff7e6; border: 1px dashed #d48806; color: #7c4a03; }
@@ -206,17 +210,23 @@ CSS = """
 .qa-cite { text-decoration: none; font-weight: 600; color: #1a56db; cursor: pointer; padding: 0 1px; }
 .qa-sources { display: flex; flex-direction: column; gap: 8px; }
 .qa-turn summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
-.qa-source { border: 1px solid #ddd; border-radius: 8px; padding: 8px 10px; margin: 6px 0; }
+.qa-source { border: 1px solid #ddd; border-radius: 8px; padding: 8px 10px; margin: 6px 0; min-width: 0; overflow-wrap: anywhere; }
 .qa-source.qa-active, .qa-source:target { border-color: #1a56db; box-shadow: 0 0 0 2px #c3d4fb; }
 .qa-source-head { font-size: 0.85em; color: #555; margin-bottom: 4px; }
 .qa-num { font-weight: 700; color: #1a56db; }
 .qa-name { font-weight: 600; }
 .qa-chars { color: #999; }
-.qa-passage { white-space: pre-wrap; font-size: 0.92em; line-height: 1.45; }
+.qa-passage { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.92em; line-height: 1.45; }
+.qa-also { font-size: 0.8em; color: #666; margin-bottom: 4px; }
 .qa-passage mark { background: #fff1a8; color: #111; padding: 0 1px; }
 .qa-note { color: #666; }
 .qa-failed { color: #8c1d18; }
+.qa-docs-head { display: flex; gap: 10px; align-items: center; margin-bottom: 6px; }
+.qa-docs-filter { flex: 1; padding: 4px 8px; border: 1px solid #ccc; border-radius: 6px; font: inherit; }
+.qa-docs-count { color: #666; font-size: 0.85em; white-space: nowrap; }
+.qa-docs-scroll { overflow-y: auto; border: 1px solid #eee; border-radius: 6px; }
 .qa-docs { width: 100%; border-collapse: collapse; font-size: 0.9em; border: none !important; }
+.qa-docs td { overflow-wrap: anywhere; }
 .qa-docs tr { border: none !important; }
 .qa-docs td, .qa-docs th { border: none !important; border-bottom: 1px solid #e5e5e5 !important; padding: 4px 6px; text-align: left; }
 """
@@ -224,6 +234,15 @@ CSS = """
 # Footnote clicks: open the passage's group in the sources panel, mark it and scroll to it.
 CITE_CLICK_JS = """
 element.addEventListener('click', (event) => {
+  const suggestion = event.target.closest('button.qa-suggest');
+  if (suggestion) {  // a suggested question: put it in the question box and ask it
+    const box = document.querySelector('#qa-question textarea');
+    if (!box) return;
+    box.value = suggestion.dataset.question;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => document.querySelector('#qa-ask')?.click(), 50);
+    return;
+  }
   const link = event.target.closest('a.qa-cite');
   if (!link) return;
   event.preventDefault();

@@ -76,3 +76,68 @@ def test_sources_panel_names_the_source_and_place_escaped_newest_open():
     assert out.count("<details") == 2 and out.count(" open>") == 1
     assert 'id="qa-src-0-1"' in out and 'id="qa-src-1-1"' in out
     assert "a&lt;x&gt;.txt" in out and "Intro &amp; more" in out
+
+
+def test_a_sentence_running_past_the_passage_is_marked_up_to_the_passage_end():
+    quote = "Last one. It goes on after the passage."
+    c = citation()
+    at = c.start + TEXT.find("Last one.")
+    past = Citation(**{**c.__dict__, "quote": quote, "quote_start": at, "quote_end": at + len(quote)})
+    assert passage_html(past).endswith("<mark>Last one.</mark>")
+
+
+def test_cards_name_the_source_relative_to_the_indexed_root_with_heading_and_copies():
+    c = Citation(
+        **{**citation().__dict__, "source": "/docs/tutorial/x.rst", "also_in": ("/docs/library/x.rst",)}
+    )
+    out = sources_html([Turn("q", Answer("q", "Said. [1]", False, [c]))], root="/docs")
+    assert ">tutorial/x.rst</span>" in out and "Intro &amp; more" in out
+    assert "also in: library/x.rst" in out
+    assert ">x.rst</span>" not in out
+
+
+def _sources(*pairs):
+    from qa.api import SourceInfo
+
+    return [SourceInfo(source, title, 3, state) for source, title, state in pairs]
+
+
+def test_library_paths_are_relative_to_the_common_root_and_pending_sources_are_left_out():
+    from ui.library import Library, documents_html
+
+    library = Library.of(
+        _sources(
+            ("/home/u/docs/library/x.rst", "X in the library", "done"),
+            ("/home/u/docs/tutorial/x.rst", "X in the tutorial", "done"),
+            ("/home/u/docs/tutorial/half.rst", "Half", "pending"),
+        )
+    )
+    assert library.root == "/home/u/docs"
+    assert [library.path(i.source) for i in library.items] == ["library/x.rst", "tutorial/x.rst"]
+    out = documents_html(library, "default")
+    assert "library/x.rst" in out and "tutorial/x.rst" in out and "half.rst" not in out
+    assert 'class="qa-docs-filter"' in out and 'class="qa-docs-scroll"' in out
+    assert "2 documents under" in out
+    one = Library.of(_sources(("/a/b/only.txt", "only", "done")))
+    assert one.path("/a/b/only.txt") == "only.txt"
+
+
+def test_suggestions_come_from_real_titles_or_there_are_none():
+    from ui.library import Library, suggested_questions
+
+    from_names = Library.of(_sources(("/s/000_68c1b161cf4df674.txt", "000 68c1b161cf4df674", "done")))
+    assert suggested_questions(from_names) == []
+    assert "Donald Trump" not in conversation_html([], suggested_questions(from_names))
+    titled = Library.of(
+        _sources(
+            *[(f"/d/p{i:02d}.md", f"Topic <{i}>", "done") for i in range(9)], ("/d/q.md", "Topic <0>", "done")
+        )
+    )
+    questions = suggested_questions(titled)
+    assert questions == [
+        "What does “Topic <0>” cover?",
+        "What does “Topic <3>” cover?",
+        "What does “Topic <6>” cover?",
+    ]
+    out = conversation_html([], questions)
+    assert out.count('class="qa-suggest"') == 3 and "Topic &lt;3&gt;" in out and "<3>" not in out

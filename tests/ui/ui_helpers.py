@@ -16,6 +16,9 @@ def ask(page, question: str):
 
 
 def use_collection(page, name: str) -> None:
+    # The page's own load lists the default collection; let it finish first, or its answer would
+    # arrive after (and overwrite) the one for `name`.
+    page.wait_for_selector("#qa-docs .qa-docs, #qa-docs .qa-note")
     box = page.locator("#qa-collection textarea, #qa-collection input").first
     box.fill(name)
     box.press("Enter")
