@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -10,69 +11,79 @@ from index.document import Chunk, Document
 from index.sentences import sentence_spans
 from index.tokens import count_tokens_batch
 
-_WORD = re.compile(r"\S+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_COUNT_BATCH = 2000  # texts per tokenizer call: bounds the memory of its per-text token lists
+_LINE_KINDS = ("code", "table")  # blocks cut between lines, never inside one, and without overlap
 
 
 @dataclass(frozen=True)
 class ChunkingConfig:
     max_tokens: int = 220  # all-MiniLM-L6-v2 reads 256 word pieces; chosen on SQuAD (eval/tune_retrieval.py)
     overlap_tokens: int = 40  # carried into the next chunk as whole sentences (long paragraphs only)
+    # A hard cap in characters too: text is cut to this before any token is counted, so a 49 MB line without
+    # spaces costs 25,000 small tokenizer calls, not one huge one. 220 tokens of prose are ~1,000 characters.
+    max_chars: int = 2000
+    heading_only_tokens: int = 40  # a section holding only headings this short joins the next section
 
 
 DEFAULT_CHUNKING = ChunkingConfig()
 
 
-def chunk_document(doc: Document, config: ChunkingConfig = DEFAULT_CHUNKING) -> list[Chunk]:
-    """Chunks whose text is exactly doc.text[start:end]; they never cross a heading or page change.
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    kind: str
+    region: int  # index of the section it sits in
+    tokens: int = 0
 
-    Paragraphs (blank-line separated) are kept whole where they fit: small ones are packed together, and only
-    a paragraph longer than max_tokens is cut, on sentence boundaries with overlap. A chunk that is one topic
-    embeds and ranks better than one that straddles two (measured on SQuAD: eval/tune_retrieval.py).
+
+def chunk_document(doc: Document, config: ChunkingConfig = DEFAULT_CHUNKING) -> list[Chunk]:
+    """Chunks whose text is exactly doc.text[start:end]; they do not cross a section (heading path) or page change.
+
+    Blocks (paragraphs, lists, tables, code) are kept whole where they fit: small ones are packed together, and only
+    a block longer than max_tokens is cut: prose on sentence boundaries with overlap, code and tables between lines.
+    A section that holds nothing but its heading (a chapter title right before its first subsection) is not a
+    chunk of its own: it opens the next section's first chunk. A chunk that is one topic embeds and ranks better
+    than one that straddles two (measured on SQuAD: eval/tune_retrieval.py).
     """
-    paragraphs: list[list[tuple[int, int]]] = []  # sentence-or-smaller spans, each at most max_tokens
-    for region_start, region_end in _regions(doc):
-        for para_start, para_end in _paragraphs(doc.text, region_start, region_end):
-            units: list[tuple[int, int]] = []
-            for s, e in sentence_spans(doc.text, para_start, para_end):
-                units.extend(_split_long(doc.text, s, e, config.max_tokens))
+    blocks: list[list[_Unit]] = []
+    regions = _regions(doc)
+    for index, (region_start, region_end) in enumerate(regions):
+        for start, end, kind in _blocks(doc, region_start, region_end):
+            spans = (
+                _lines(doc.text, start, end) if kind in _LINE_KINDS else sentence_spans(doc.text, start, end)
+            )
+            units = [
+                _Unit(s, e, kind, index)
+                for span in spans
+                for s, e in _cap_chars(doc.text, *span, config.max_chars)
+            ]
             if units:
-                paragraphs.append(units)
-        paragraphs.append([])  # a region break: no chunk spans it
-    sizes = iter(count_tokens_batch([doc.text[s:e] for units in paragraphs for s, e in units]))
-    spans: list[tuple[int, int, int]] = []  # (start, end, tokens)
-    group: list[tuple[int, int, int]] = []
-    for units in paragraphs:
-        if not units:
+                blocks.append(units)
+    _count_tokens(doc.text, [u for units in blocks for u in units])
+    blocks = [_fit(doc.text, units, config.max_tokens) for units in blocks]
+    spans: list[list[_Unit]] = []
+    group: list[_Unit] = []
+    for units in blocks:
+        if group and units[0].region != group[-1].region and not _heading_only(group, config):
             _flush(group, spans)
             group = []
-            continue
-        sized = [(s, e, next(sizes)) for s, e in units]
-        total = sum(n for _, _, n in sized)
-        if group and sum(n for _, _, n in group) + total > config.max_tokens:
-            _flush(group, spans)  # the next paragraph does not fit: start it in a chunk of its own
+        total = sum(u.tokens for u in units)
+        if group and _tokens(group) + total > config.max_tokens:
+            _flush(group, spans)  # the next block does not fit: start it in a chunk of its own
             group = []
         if total <= config.max_tokens:
-            group.extend(sized)
+            group.extend(units)
             continue
-        for unit in sized:  # a long paragraph: sentences packed with overlap
-            n = unit[2]
-            if group and sum(t for _, _, t in group) + n > config.max_tokens:
+        for unit in units:  # a long block: its sentences or lines packed, prose with overlap
+            if group and _tokens(group) + unit.tokens > config.max_tokens:
                 _flush(group, spans)
-                group = _overlap_tail(group, config.overlap_tokens, config.max_tokens - n)
+                overlap = 0 if unit.kind in _LINE_KINDS else config.overlap_tokens
+                group = _overlap_tail(group, overlap, config.max_tokens - unit.tokens)
             group.append(unit)
     _flush(group, spans)
-    return _to_chunks(doc, spans)
-
-
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Blank-line separated spans of text[start:end]."""
-    spans, cursor = [], start
-    for match in _BLANK_LINE.finditer(text, start, end):
-        spans.append((cursor, match.start()))
-        cursor = match.end()
-    spans.append((cursor, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    return _to_chunks(doc, regions, spans)
 
 
 def _regions(doc: Document) -> list[tuple[int, int]]:
@@ -80,54 +91,144 @@ def _regions(doc: Document) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(starts, starts[1:]) if b > a]
 
 
-def _split_long(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
-    """A sentence too long for one chunk, cut between words into pieces of at most max_tokens."""
-    if (end - start) <= max_tokens * 2:  # cheap bound: a token is at least ~1 char; most sentences pass here
-        return [(start, end)]
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
-    sizes = count_tokens_batch([text[s:e] + " " for s, e in words])
-    pieces: list[tuple[int, int]] = []
-    piece_start, used = words[0][0], 0
-    prev_end = words[0][0]
-    for (s, e), n in zip(words, sizes):
-        if used and used + n > max_tokens:
-            pieces.append((piece_start, prev_end))
-            piece_start, used = s, 0
-        used += max(n, 1)
-        prev_end = e
-    pieces.append((piece_start, prev_end))
+def _blocks(doc: Document, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The blocks inside text[start:end]: the loader's, or blank-line separated prose for plain text."""
+    if doc.blocks:
+        first = bisect.bisect_left([b.end for b in doc.blocks], start + 1)
+        found = []
+        for block in doc.blocks[first:]:
+            if block.start >= end:
+                break
+            found.append((max(block.start, start), min(block.end, end), block.kind))
+        return found
+    spans, cursor = [], start
+    for match in _BLANK_LINE.finditer(doc.text, start, end):
+        spans.append((cursor, match.start(), "prose"))
+        cursor = match.end()
+    spans.append((cursor, end, "prose"))
+    return [(s, e, k) for s, e, k in spans if doc.text[s:e].strip()]
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-blank lines of a code block or table, indentation kept."""
+    spans, cursor = [], start
+    while cursor < end:
+        nl = text.find("\n", cursor, end)
+        line_end = end if nl < 0 else nl
+        if text[cursor:line_end].strip():
+            spans.append((cursor, line_end))
+        cursor = line_end + 1
+    return spans
+
+
+def _cap_chars(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """A span cut into pieces of at most max_chars, between words where there are any."""
+    pieces = []
+    while end - start > max_chars:
+        cut = max(
+            text.rfind(" ", start + max_chars // 2, start + max_chars),
+            text.rfind("\n", start, start + max_chars),
+        )
+        if cut <= start + max_chars // 4:
+            cut = start + max_chars  # no space in sight: cut the word
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
     return pieces
 
 
-def _flush(group: list[tuple[int, int, int]], spans: list[tuple[int, int, int]]) -> None:
+def _count_tokens(text: str, units: list[_Unit]) -> None:
+    for i in range(0, len(units), _COUNT_BATCH):
+        batch = units[i : i + _COUNT_BATCH]
+        for unit, n in zip(batch, count_tokens_batch([text[u.start : u.end] for u in batch])):
+            unit.tokens = max(n, 1)
+
+
+def _fit(text: str, units: list[_Unit], max_tokens: int) -> list[_Unit]:
+    """Units over max_tokens (dense text: symbols, CJK) halved between words until each fits."""
+    while any(u.tokens > max_tokens for u in units):
+        fitted, halves = [], []
+        for unit in units:
+            if unit.tokens <= max_tokens or unit.end - unit.start < 2:
+                fitted.append(unit)
+                continue
+            middle = (unit.start + unit.end) // 2
+            cut = text.rfind(" ", unit.start + 1, middle + 1)
+            cut = cut if cut > unit.start else middle
+            parts = [
+                _Unit(unit.start, cut, unit.kind, unit.region),
+                _Unit(cut, unit.end, unit.kind, unit.region),
+            ]
+            parts = [p for p in (_trimmed(text, p) for p in parts) if p.end > p.start]
+            fitted.extend(parts)
+            halves.extend(parts)
+        _count_tokens(text, halves)
+        if not halves:
+            break
+        units = fitted
+    return units
+
+
+def _trimmed(text: str, unit: _Unit) -> _Unit:
+    start, end = unit.start, unit.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Unit(start, end, unit.kind, unit.region)
+
+
+def _tokens(group: list[_Unit]) -> int:
+    return sum(u.tokens for u in group)
+
+
+def _heading_only(group: list[_Unit], config: ChunkingConfig) -> bool:
+    return all(u.kind == "heading" for u in group) and _tokens(group) <= config.heading_only_tokens
+
+
+def _flush(group: list[_Unit], spans: list[list[_Unit]]) -> None:
     if not group:
         return
-    start, end = group[0][0], group[-1][1]
-    if spans and spans[-1][0] <= start and end <= spans[-1][1]:
+    if spans and spans[-1][0].start <= group[0].start and group[-1].end <= spans[-1][-1].end:
         return  # only overlap left: already inside the previous chunk
-    spans.append((start, end, sum(t for _, _, t in group)))
+    spans.append(list(group))
 
 
-def _overlap_tail(group: list[tuple[int, int, int]], overlap: int, room: int) -> list[tuple[int, int, int]]:
+def _overlap_tail(group: list[_Unit], overlap: int, room: int) -> list[_Unit]:
     """The last sentences of a chunk, up to `overlap` tokens, to open the next one."""
-    tail: list[tuple[int, int, int]] = []
+    tail: list[_Unit] = []
     used = 0
     for unit in reversed(group):
-        if used + unit[2] > min(overlap, room):
+        if used + unit.tokens > min(overlap, room) or unit.region != group[-1].region:
             break
         tail.insert(0, unit)
-        used += unit[2]
+        used += unit.tokens
     return tail
 
 
-def _to_chunks(doc: Document, spans: list[tuple[int, int, int]]) -> list[Chunk]:
+def _kind(units: list[_Unit]) -> str:
+    """The kind of most of a chunk's characters; headings count only when there is nothing else."""
+    weight: dict[str, int] = {}
+    for unit in units:
+        weight[unit.kind] = weight.get(unit.kind, 0) + unit.end - unit.start
+    body = {k: w for k, w in weight.items() if k != "heading"} or weight
+    return max(body, key=body.get)
+
+
+def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[list[_Unit]]) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
-    for ordinal, (start, end, tokens) in enumerate(spans):
+    for ordinal, units in enumerate(spans):
+        start, end = units[0].start, units[-1].end
         text = doc.text[start:end]
         occurrence = seen.get(text, 0)
         seen[text] = occurrence + 1
-        section = doc.section_at(start)
+        section = doc.section_at(
+            regions[units[-1].region][0]
+        )  # a heading-only lead-in takes its content's path
         chunks.append(
             Chunk(
                 id=chunk_id(doc.source, text, occurrence),
@@ -137,9 +238,10 @@ def _to_chunks(doc: Document, spans: list[tuple[int, int, int]]) -> list[Chunk]:
                 start=start,
                 end=end,
                 heading=section.heading,
-                page=section.page,
+                page=doc.section_at(start).page,
                 ordinal=ordinal,
-                tokens=tokens,
+                tokens=_tokens(units),
+                kind=_kind(units),
             )
         )
     return chunks

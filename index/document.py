@@ -5,14 +5,26 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+# What a block of text is. "heading" covers section titles and API signatures ("json.loads(s, *, cls=None)").
+BLOCK_KINDS = ("prose", "list", "table", "code", "heading")
+
 
 @dataclass(frozen=True)
 class Section:
     """From `start` on (a character offset into the document text), text sits under `heading` on `page`."""
 
     start: int
-    heading: str = ""  # heading path, "Install > On Linux"; empty where the format has none
+    heading: str = ""  # section path, "json > Basic Usage > json.loads"; empty where the format has none
     page: int | None = None  # 1-based page number (PDF)
+
+
+@dataclass(frozen=True)
+class Block:
+    """text[start:end] is one paragraph, list, table, code block or heading of the document."""
+
+    start: int
+    end: int
+    kind: str  # one of BLOCK_KINDS
 
 
 @dataclass
@@ -21,6 +33,8 @@ class Document:
     title: str
     text: str  # the extracted text; chunk and citation offsets point into it
     sections: list[Section] = field(default_factory=list)  # sorted by start
+    # Sorted, non-overlapping. Empty for plain text: its paragraphs are found from blank lines, all prose.
+    blocks: list[Block] = field(default_factory=list)
 
     def section_at(self, offset: int) -> Section:
         """The heading and page in force at a character offset."""
@@ -39,7 +53,8 @@ class Chunk:
     text: str  # == document.text[start:end]
     start: int
     end: int
-    heading: str = ""
+    heading: str = ""  # the section path, "json > Basic Usage > json.loads"
     page: int | None = None
     ordinal: int = 0  # position within its document
     tokens: int = 0
+    kind: str = "prose"  # the kind of most of its text: prose, list, table, code or heading

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from index.loaders import SUPPORTED_SUFFIXES
+
 
 @dataclass
 class IndexReport:
@@ -28,7 +30,7 @@ class IndexReport:
         if self.failed or self.skipped:
             return (
                 f"nothing could be indexed: {len(self.failed)} failed, {len(self.skipped)} skipped "
-                "(see the reasons listed). Supported files: .txt .md .rst .html .htm .pdf .docx."
+                f"(see the reasons listed). Supported files: {' '.join(SUPPORTED_SUFFIXES)}."
             )
         return (
             "nothing to index: no files found under the given paths (hidden files and folders are ignored)."

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from index.loaders import SUPPORTED_SUFFIXES
 from qa.errors import QAError
 from qa.terminal import echo, json_text
 
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         "interrupted (run `qa index` again to finish).",
     )
     p.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf .docx .rst)"
+        "paths", nargs="+", metavar="PATH", help=f"files or folders ({' '.join(SUPPORTED_SUFFIXES)})"
     )
     _collection(p)
     p.add_argument("--json", action="store_true", help="print the IndexReport as JSON")

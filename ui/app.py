@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 import qa
+from index.loaders import SUPPORTED_SUFFIXES
 from qa.api import MAX_QUESTION_CHARS
 from qa.errors import ConfigError, NothingIndexedError, QAError
 from qa.settings import Settings
@@ -30,7 +31,7 @@ from ui.uploads import is_upload, save_uploads
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TYPES = [".txt", ".text", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"]
+UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 

@@ -1,0 +1,118 @@
+"""Building a `Document` block by block: clean text, each block's kind, and the section path in force.
+
+Every structured loader (RST, Markdown, HTML, PDF, .docx) emits headings and blocks here, so the text layout and
+the heading-path logic exist once. The layout of the extracted text, which the sentence splitter reads back:
+blocks are separated by a blank line; prose, list items and headings are one line each (whitespace collapsed);
+list items start with "- " (or "1. "); table rows are cells joined by " | ", one row a line; code keeps its lines,
+indented by four spaces.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from index.document import Block, Document, Section
+
+CODE_INDENT = "    "
+
+
+class DocumentBuilder:
+    def __init__(self, source: str, title: str = ""):
+        self.source = source
+        self.title = title.strip()
+        self._parts: list[str] = []
+        self._length = 0
+        self._blocks: list[Block] = []
+        self._sections: list[Section] = [Section(0)]
+        self._path: list[tuple[int, str]] = []  # (level, name) of the headings in force
+        self._page: int | None = None
+        self._section_pending = False  # the path or page changed: a new section opens at the next block
+
+    # -- structure ------------------------------------------------------------------------------------------
+    def heading(self, text: str, level: int, name: str | None = None) -> None:
+        """A heading at `level` (1 = top); `name` is its entry in the section path (default: the text)."""
+        text = _one_line(text)
+        name = _one_line(name) if name is not None else text
+        if not text:
+            return
+        self._path = [(lv, t) for lv, t in self._path if lv < level] + [(level, name)]
+        self._section_pending = True
+        self.title = self.title or name
+        self._add(text, "heading")
+
+    def leave(self, level: int) -> None:
+        """The section at `level` ended: what follows sits under its parent again (nested formats: RST)."""
+        kept = [(lv, t) for lv, t in self._path if lv < level]
+        if kept != self._path:
+            self._path = kept
+            self._section_pending = True
+
+    def page(self, number: int) -> None:
+        if number != self._page:
+            self._page = number
+            self._section_pending = True
+
+    @property
+    def section_path(self) -> str:
+        return " > ".join(t for _, t in self._path if t)
+
+    # -- blocks ---------------------------------------------------------------------------------------------
+    def prose(self, text: str) -> None:
+        self._add(_one_line(text), "prose")
+
+    def list_item(self, text: str, marker: str = "-", depth: int = 0) -> None:
+        text = _one_line(text)
+        if text:
+            self._add(f"{'  ' * depth}{marker} {text}", "list")
+
+    def table(self, rows: list[list[str]]) -> None:
+        lines = [" | ".join(_one_line(c) for c in row) for row in rows]
+        self._add("\n".join(line for line in lines if line.strip(" |")), "table")
+
+    def code(self, text: str) -> None:
+        lines = textwrap.dedent(text.expandtabs(4)).strip("\n").splitlines()
+        self._add("\n".join((CODE_INDENT + line).rstrip() for line in lines), "code")
+
+    def build(self) -> Document:
+        return Document(
+            source=self.source,
+            title=self.title,
+            text="".join(self._parts),
+            sections=self._sections,
+            blocks=self._blocks,
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self._blocks
+
+    def _add(self, text: str, kind: str) -> None:
+        if not text.strip():
+            return
+        joined = bool(self._blocks) and kind in ("list", "table") and self._blocks[-1].kind == kind
+        if self._parts:
+            separator = "\n" if joined and not self._section_pending else "\n\n"
+            self._parts.append(separator)
+            self._length += len(separator)
+        start = self._length
+        if self._section_pending:
+            self._open_section(start)
+            joined = False
+        self._parts.append(text)
+        self._length += len(text)
+        if joined:  # consecutive list items or table rows make one block
+            self._blocks[-1] = Block(self._blocks[-1].start, self._length, kind)
+        else:
+            self._blocks.append(Block(start, self._length, kind))
+
+    def _open_section(self, start: int) -> None:
+        section = Section(start, self.section_path, self._page)
+        if self._sections[-1].start == start:
+            self._sections[-1] = section
+        elif (self._sections[-1].heading, self._sections[-1].page) != (section.heading, section.page):
+            self._sections.append(section)
+        self._section_pending = False
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,93 @@
+"""Word (.docx): paragraphs in body order with their styles (headings, list items, code), and tables as rows."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from index.document import Document
+from index.loaders.builder import DocumentBuilder
+from index.loaders.files import check_size
+from index.errors import LoadError
+
+# A .docx is a zip: refuse archives that would inflate past this (zip bombs).
+MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+# Its XML is parsed into a tree of ~20x its size: a few MB of zip can hold 190 MB of valid XML (4 GB of memory).
+# 25 MB of XML is some 10,000 pages of text.
+MAX_DOCX_XML = 25_000_000
+_CODE_STYLES = ("code", "source", "preformatted", "macro text", "plain text")
+
+
+def load_docx(path: Path, max_bytes: int) -> Document:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    check_size(path.stat().st_size, max_bytes)
+    _check_inflated_size(path)
+    try:
+        document = docx.Document(str(path))
+    except Exception as e:  # python-docx raises many types for broken packages
+        raise LoadError(f"corrupt or unreadable .docx: {type(e).__name__}: {e}") from None
+    out = DocumentBuilder(str(path), (document.core_properties.title or "").strip())
+    # python-docx resolves `paragraph.style` by scanning every style, each time: cache it per style id,
+    # or a document of many short paragraphs takes minutes.
+    style_names: dict[str | None, str] = {}
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "tbl":
+            table = Table(element, document)
+            out.table([[cell.text for cell in row.cells] for row in table.rows])
+            continue
+        if tag != "p":
+            continue
+        paragraph = Paragraph(element, document)
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style_id = element.style
+        if style_id not in style_names:
+            style_names[style_id] = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style = style_names[style_id]
+        level = _heading_level(style)
+        if level:
+            out.heading(text, level)
+        elif style.lower().startswith("list"):
+            out.list_item(text, "1." if "number" in style.lower() else "-")
+        elif any(word in style.lower() for word in _CODE_STYLES):
+            out.code(paragraph.text)
+        else:
+            out.prose(text)
+    doc = out.build()
+    if not doc.text.strip():
+        raise LoadError("no text in the .docx file")
+    doc.title = doc.title or path.name
+    return doc
+
+
+def _check_inflated_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+            xml = sum(i.file_size for i in archive.infolist() if i.filename.endswith((".xml", ".rels")))
+    except (zipfile.BadZipFile, OSError) as e:
+        raise LoadError(f"not a valid .docx (zip) file: {e}") from None
+    if xml > MAX_DOCX_XML:
+        raise LoadError(
+            f"refusing .docx whose XML inflates to {xml / 1e6:.0f} MB (limit {MAX_DOCX_XML / 1e6:.0f} MB): "
+            "possibly a zip bomb; if it is a real document, split it or save it as PDF"
+        )
+    if inflated > MAX_DOCX_UNCOMPRESSED:
+        raise LoadError(
+            f"refusing .docx that inflates to {inflated / 1e6:.0f} MB (limit {MAX_DOCX_UNCOMPRESSED / 1e6:.0f} MB): "
+            "possibly a zip bomb"
+        )
+
+
+def _heading_level(style: str) -> int:
+    if style == "Title":
+        return 1
+    if style.startswith("Heading "):
+        digits = style.split(" ", 1)[1]
+        return int(digits) if digits.isdigit() else 0
+    return 0
