@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 from index.document import Document
-from index.loaders.files import check_size
 from index.errors import LoadError
+from index.loaders.files import check_size
 
 __all__ = ["LOADERS", "SUPPORTED_SUFFIXES", "check_size", "is_supported", "load", "loader_for"]
 

@@ -6,9 +6,9 @@ import zipfile
 from pathlib import Path
 
 from index.document import Document
+from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import check_size
-from index.errors import LoadError
 
 # A .docx is a zip: refuse archives that would inflate past this (zip bombs).
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 from index.document import Document
+from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import read_bytes
-from index.errors import LoadError
 
 MAX_HTML_DEPTH = 500  # HTML nested deeper than this is refused rather than walked
 

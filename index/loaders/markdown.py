@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 from index.document import Document
+from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import read_text_file
-from index.errors import LoadError
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 

@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 from index.document import Document
+from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import check_size
-from index.errors import LoadError
 
 _PAGE_NUMBER = re.compile(
     r"(?:page\s+)?[-–—\s]*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[-–—\s]*|[ivxlcdm]{1,6}", re.I

@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 
 from index.document import Document
+from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import read_text_file, title_from_name
 from index.loaders.text import load_text
-from index.errors import LoadError
 
 _SETTINGS = {
     "report_level": 5,  # silent: a document with a few errors is still worth indexing
