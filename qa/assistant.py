@@ -151,6 +151,7 @@ class Assistant:
         retrieval=None,
     ) -> Answer:
         """Answer a question from the indexed documents, citing the passages that support each sentence."""
+        check_question(question)  # before anything loads: a refused question costs nothing
         s = self.settings(settings, collection=collection, model=model, top_k=top_k)
         answerer = self.answerer(s)
         query, passages = self._prepare(question, history, s, answerer, retrieval)
@@ -168,6 +169,7 @@ class Assistant:
         retrieval=None,
     ) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer text in pieces as it is generated, then the full `Answer`."""
+        check_question(question)  # before anything loads: a refused question costs nothing
         s = self.settings(settings, collection=collection, model=model, top_k=top_k)
         answerer = self.answerer(s)
         query, passages = self._prepare(question, history, s, answerer, retrieval)
@@ -179,13 +181,6 @@ class Assistant:
             raise QAError("The answerer returned no answer.")
 
     def _prepare(self, question, history, s: Settings, answerer: Answerer, retrieval):
-        if not isinstance(question, str) or not question.strip():
-            raise QAError("Ask a question: the question is empty.")
-        if len(question) > MAX_QUESTION_CHARS:  # a pasted document would take seconds to search and answer
-            raise QAError(
-                f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}: "
-                "shorten it (index long texts with `qa index` and ask about them)."
-            )
         from qa.followup import standalone_question
 
         turns = normalize_history(history)
@@ -272,3 +267,14 @@ def normalize_history(history: list | None) -> list[tuple[str, str]]:
     if pending_question is not None:
         turns.append((pending_question, ""))
     return turns
+
+
+def check_question(question: object) -> None:
+    """A question must have text, and at most MAX_QUESTION_CHARS characters."""
+    if not isinstance(question, str) or not question.strip():
+        raise QAError("Ask a question: the question is empty.")
+    if len(question) > MAX_QUESTION_CHARS:  # a pasted document would take seconds to search and answer
+        raise QAError(
+            f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}: "
+            "shorten it (index long texts with `qa index` and ask about them)."
+        )

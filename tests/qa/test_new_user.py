@@ -71,6 +71,21 @@ def test_a_question_over_the_limit_is_one_line_in_the_cli(tmp_path):
         "error: The question is 2,001 characters long; the limit is 2,000: shorten it "
         "(index long texts with `qa index` and ask about them)."
     )
+    # Refused at once: nothing heavy (the embedding model, Chroma, litellm) was loaded for it.
+    probe = (
+        "import sys, qa\n"
+        "try:\n    qa.ask('a' * 20000)\nexcept qa.QAError as e:\n    print(type(e).__name__)\n"
+        "print(sorted(m for m in ('litellm', 'chromadb', 'torch', 'onnxruntime') if m in sys.modules))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, "QA_HOME": str(tmp_path / "home")},
+    )
+    assert out.stdout.split("\n")[:2] == ["QAError", "[]"], out.stderr
 
 
 def test_a_hosted_model_without_a_key_is_refused_before_retrieval(qa_home, monkeypatch):
