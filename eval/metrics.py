@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")  # citation markers [1], [1, 2]
+from qa.markers import strip_markers
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 # Markup a reader should never see in an answer: RST roles, directives and comments (`.. `, not an ellipsis),
 # heading underlines, pilcrows of HTML headings, literal and bold markers, HTML tags, Markdown links and headings.
@@ -65,10 +66,6 @@ def squad_normalize(text: str) -> str:
     """SQuAD's answer normalization, with Unicode punctuation (curly quotes, dashes) removed too."""
     text = "".join(c for c in text.lower() if not unicodedata.category(c).startswith("P"))
     return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def strip_markers(text: str) -> str:
-    return _MARKER.sub(" ", text)
 
 
 def contains(text: str, answer: str) -> bool:

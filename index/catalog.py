@@ -19,6 +19,7 @@ from typing import Protocol
 
 from index.document import Chunk
 from index.records import REMOVING, SourceRecord, SourceState, chunk_from_json, chunk_to_json
+from index.text import STOPWORDS
 
 __all__ = ["Catalog", "LexicalHit", "LexicalIndex", "SourceRecord", "SourceState"]
 
@@ -48,13 +49,6 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
 END;
 """
 
-# Words that carry no evidence; dropping them keeps FTS queries fast on large collections.
-_STOPWORDS_TEXT = """a about after also an and any are as at be been before being but by can could did do does doing
-during each few for from had has have having he her hers him his how i if in into is it its itself just me more most
-my no nor not now of on only or other our ours own same she should so some such than that the their theirs them then
-there these they this those to too us was we were what when where which while who whom whose why will with would
-you your yours"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _TERM = re.compile(r"\w+")
 _FETCH_ALL_AT = (
     200  # more changed sources than this: page through the whole store instead of asking per source

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from index.document import Chunk, Document
 from index.sentences import sentence_spans
-from index.tokens import count_tokens_batch
+from index.text import count_tokens_batch
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _COUNT_BATCH = 2000  # texts per tokenizer call: bounds the memory of its per-text token lists
@@ -18,7 +18,9 @@ _LINE_KINDS = ("code", "table")  # blocks cut between lines, never inside one, a
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    max_tokens: int = 220  # all-MiniLM-L6-v2 reads 256 word pieces; chosen on SQuAD (eval/tune_retrieval.py)
+    max_tokens: int = (
+        220  # all-MiniLM-L6-v2 reads 256 word pieces; chosen on SQuAD (benchmarks/tune_retrieval.py)
+    )
     overlap_tokens: int = 40  # carried into the next chunk as whole sentences (long paragraphs only)
     # A hard cap in characters too: text is cut to this before any token is counted, so a 49 MB line without
     # spaces costs 25,000 small tokenizer calls, not one huge one. 220 tokens of prose are ~1,000 characters.

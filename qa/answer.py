@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from index.text import clip
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -69,15 +71,10 @@ class Answer:
         for c in self.citations:
             where = f", page {c.page}" if c.page else (f", {c.heading}" if c.heading else "")
             quote = c.quote or c.text
-            lines.append(f"[{c.id}] {c.source}{where} (chars {c.start}-{c.end}): {_clip(quote, 160)}")
+            lines.append(f"[{c.id}] {c.source}{where} (chars {c.start}-{c.end}): {clip(quote, 160)}")
             if c.also_in:
                 lines.append(f"    also in: {', '.join(c.also_in)}")
         return "\n".join(lines)
 
 
 REFUSAL_TEXT = "The indexed documents do not say."
-
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"

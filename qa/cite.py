@@ -7,23 +7,18 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from index.catalog import STOPWORDS
 from index.sentences import sentence_spans
+from index.text import content_terms
 from qa.answer import REFUSAL_TEXT, Answer, Citation, Passage
+from qa.markers import MARKER, strip_markers
 
-# [1]  [1, 2]  [1,2 and 3]  [1-3]  [Document 2]  [doc 1; 3]; adjacent markers ("[1][2]") form one cluster.
-_MARKER = re.compile(
-    r"\[\s*(?:(?:documents?|docs?|sources?|passages?)\s*)?"
-    r"(\d+(?:\s*(?:[-–,;]|\band\b)\s*\d+)*)\s*\]",
-    re.IGNORECASE,
-)
+__all__ = ["MARKER", "check_citations", "is_refusal", "strip_markers"]  # markers: from qa/markers.py
+
 _GAP = re.compile(r"[\s,;]*")  # what may separate markers of one cluster
-_WORD = re.compile(r"\w+")
 _MAX_RANGE = 20  # [1-3] expands; [1-99999] does not
 _MAX_PASSES = 5  # re-checks after removals (each can reveal a marker nested in the text)
 
 MIN_SUPPORT = 0.35  # share of a sentence's content words that the cited passage must contain
-STEM = 6  # words compare by their first letters, so "adviser"/"advise", "suspended"/"suspends" match
 
 _REFUSAL = re.compile(
     r"^\W*(?:(?:i'?m\s+)?sorry[,.]?\s*)?(?:(?:the|these)\s+)?(?:indexed\s+|provided\s+|given\s+|available\s+)?"
@@ -59,7 +54,7 @@ def check_citations(text: str, passages: list[Passage], min_support: float = MIN
     checked = _check_once(text, passages, min_support)
     # Removing a marker can make a new one ("[1[9]]" -> "[1]"): check again until nothing changes.
     for _ in range(_MAX_PASSES):
-        if checked.text == text or not _MARKER.search(checked.text):
+        if checked.text == text or not MARKER.search(checked.text):
             return checked
         text = checked.text
         again = _check_once(text, passages, min_support)
@@ -75,7 +70,7 @@ def check_citations(text: str, passages: list[Passage], min_support: float = MIN
         checked.dropped.extend(raw)
         return f"({match.group(0)[1:-1]})"
 
-    checked.text = _MARKER.sub(neutral, checked.text)
+    checked.text = MARKER.sub(neutral, checked.text)
     return checked
 
 
@@ -93,7 +88,7 @@ def _check_once(text: str, passages: list[Passage], min_support: float) -> Check
     quote_for: dict[int, tuple[str, int, int]] = {}
     for cluster in clusters:
         claim_start, claim_end = spans[max(bisect.bisect_right(starts, cluster.start) - 1, 0)]
-        claim_terms = content_terms(plain[claim_start:claim_end])
+        claim_terms = set(content_terms(plain[claim_start:claim_end]))
         kept: dict[int, None] = {}
         for number, raw in zip(cluster.ids, cluster.raw):
             passage = by_id.get(number)
@@ -121,18 +116,7 @@ def is_refusal(text: str) -> bool:
     """Whether an answer begins by saying that the documents do not contain the answer."""
     if not isinstance(text, str):
         return False
-    return bool(_REFUSAL.search(_MARKER.sub(" ", text).strip()))
-
-
-def strip_markers(text: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
-
-
-def content_terms(text: str) -> set[str]:
-    """The words that carry evidence, shortened to a crude stem."""
-    return {
-        w[:STEM] for w in _WORD.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
-    }
+    return bool(_REFUSAL.search(MARKER.sub(" ", text).strip()))
 
 
 @dataclass(frozen=True)
@@ -146,8 +130,8 @@ class _Evidence:
     @classmethod
     def of(cls, passage: Passage) -> _Evidence:
         text = passage.text
-        sentences = [(s, e, content_terms(text[s:e])) for s, e in sentence_spans(text)]
-        return cls(passage, content_terms(text), sentences)
+        sentences = [(s, e, set(content_terms(text[s:e]))) for s, e in sentence_spans(text)]
+        return cls(passage, set(content_terms(text)), sentences)
 
     def support(self, claim_terms: set[str]) -> tuple[float, tuple[str, int, int]]:
         """How much of the claim the passage contains, and the passage sentence that supports it best
@@ -167,7 +151,7 @@ class _Evidence:
 
 def _clusters(text: str) -> list[_Cluster]:
     clusters: list[_Cluster] = []
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         ids, raw = _numbers(match.group(1))
         previous = clusters[-1] if clusters else None
         if previous and _GAP.fullmatch(text, previous.end, match.start()):

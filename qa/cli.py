@@ -96,8 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "rest", nargs=argparse.REMAINDER, help="options of the evaluation runner (see `qa eval --help`)"
     )
-    p = sub.add_parser("bench", help="speed benchmark against the naive pipeline (see `qa bench --help`)")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval/bench.py")
+    p = sub.add_parser(
+        "bench", help="speed benchmark against the naive pipeline, from a source checkout (`qa bench --help`)"
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options of benchmarks/speed.py")
     return parser
 
 
@@ -149,10 +151,8 @@ def _main(argv: list[str]) -> int:
     _process_environment()
     if argv[:1] == ["eval"]:  # the runner owns its options, `qa eval --help` included
         return _run(lambda: _eval(argv[1:]))
-    if argv[:1] == ["bench"]:  # eval/bench.py owns its options
-        from eval.bench import main as bench_main
-
-        return _run(lambda: bench_main(argv[1:]))
+    if argv[:1] == ["bench"]:  # benchmarks/speed.py owns its options
+        return _run(lambda: _bench(argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -339,6 +339,22 @@ def _mcp(args) -> int:
 
     serve(collection=args.collection, http=args.http, port=args.port)
     return 0
+
+
+def _bench(argv: list[str]) -> int:
+    """The benchmarks live in the source tree (benchmarks/), not in the installed packages: run them there."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "benchmarks" / "speed.py").is_file():
+        raise QAError(
+            "`qa bench` runs from a source checkout: the benchmarks are not installed with the package. "
+            "Clone the repository and run `python -m benchmarks.speed --help` in it."
+        )
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path}  # the child's environment; ours stays as it is
+    return subprocess.run([sys.executable, "-m", "benchmarks.speed", *argv], env=env).returncode
 
 
 def _eval(argv: list[str]) -> int:

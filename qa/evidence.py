@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from index.catalog import STOPWORDS
+from index.text import STOPWORDS
 
 if TYPE_CHECKING:
     from qa.answer import Passage
@@ -51,32 +51,6 @@ _QUESTION_TYPES = (
 def negated(text: str) -> bool:
     """Whether the text says "not", "never", "no", "without"..."""
     return bool(_NEGATION.search(text))
-
-
-def content_terms(text: str) -> list[str]:
-    """Lower-cased words without stopwords, crudely stemmed so that "hosts" meets "hosted" (and "said" meets
-    "say": the commonest irregular verbs)."""
-    return [_IRREGULAR.get(w) or _stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-
-
-_IRREGULAR = {
-    "said": "say", "says": "say", "told": "tell", "made": "make", "took": "take", "taken": "take", "gave": "give",
-    "given": "give", "found": "find", "began": "begin", "begun": "begin", "won": "win", "led": "lead",
-    "held": "hold", "built": "build", "wrote": "write", "written": "write", "knew": "know", "known": "know",
-    "bought": "buy", "sold": "sell", "paid": "pay", "met": "meet", "chose": "choose", "chosen": "choose",
-    "became": "become", "came": "come", "ran": "run", "saw": "see", "seen": "see", "thought": "think",
-    "brought": "bring", "spoke": "speak", "spoken": "speak", "grew": "grow", "grown": "grow", "drew": "draw",
-    "drawn": "draw", "fought": "fight", "taught": "teach", "sent": "send", "spent": "spend", "lost": "lose",
-    "kept": "keep", "felt": "feel", "fell": "fall", "fallen": "fall", "rose": "rise", "risen": "rise",
-}  # fmt: skip
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word  # "raise" meets "raised"
 
 
 def question_type(question: str) -> str:

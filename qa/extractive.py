@@ -6,7 +6,7 @@ lines only when the question asks for code. Signatures, headings and lead-ins ("
 are never answers, but their words count for the units under them: the definition after `str.partition(sep)`
 answers "What does str.partition return?".
 
-A unit is scored by cheap evidence (weights chosen on SQuAD, see eval/tune_retrieval.py):
+A unit is scored by cheap evidence (weights chosen on SQuAD, see benchmarks/tune_retrieval.py):
 - lexical: the share of the question's content words it (or the heading/signature above it) contains, each
   weighted by how rare it is among the candidates (a word every sentence has tells nothing);
 - passage: the retrieval score of its passage, relative to the best one;
@@ -28,13 +28,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from index.text import content_terms
 from qa.answer import Answer, Citation, Passage
 from qa.answerers import Query
 from qa.cite import cited_answer, refusal
 from qa.evidence import (
     _WORD,
     answer_type_cue,
-    content_terms,
     contradicts,
     missing_names,
     negated,

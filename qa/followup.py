@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from qa.markers import strip_markers
+
 # A run of capitalized words ("Mike Waltz", "Volodymyr Zelensky", "European Union"), "Mr"/"Mrs" included.
 _NAME_RUN = re.compile(
     r"\b(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,}\w*)(?:\s+(?:[A-Z][\w'’-]*|of|de|von|van))*"
@@ -93,7 +95,7 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
     if not history or not refers_back(question):
         return question
     last_question, last_answer = history[-1]
-    last_answer = re.sub(r"\s*\[\d+\]", "", last_answer)
+    last_answer = strip_markers(last_answer)
     person = _person(last_question, last_answer)
     topic = _topic(last_question) or person
     body = _OPENER.sub("", question).strip() or question.strip()

@@ -14,6 +14,7 @@ from qa.answer import REFUSAL_TEXT, Answer, Passage
 from qa.answerers import Query
 from qa.cite import answer_from_text, check_citations, is_refusal, refusal
 from qa.errors import ModelError
+from qa.markers import CITED
 from qa.prompt import build_prompt, condense_messages
 
 
@@ -25,7 +26,6 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
-_CITED = re.compile(r"\[\d+\]")
 LIVE_CHECK_CHARS = 3000  # streamed text is checked as it grows up to this size (short answers are far below)
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
 
@@ -60,7 +60,7 @@ class LLMAnswerer:
             # Show only text whose markers are complete and checked, so [9] never flashes on screen, and
             # nothing before the first checked citation: an answer that cites nothing is never shown.
             checked = _checked_prefix("".join(parts), prompt.passages)
-            if not _CITED.search(checked):
+            if not CITED.search(checked):
                 continue
             if checked.startswith(shown) and len(checked) > len(shown):
                 yield checked[len(shown) :]

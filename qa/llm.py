@@ -3,7 +3,7 @@
 Its price map is fetched at import unless LITELLM_LOCAL_MODEL_COST_MAP=True: the `qa` command sets that for its own
 process (qa/cli.py); a library call never changes os.environ, so a program that imports qa decides for itself.
 litellm's import sets TIKTOKEN_CACHE_DIR (to its bundled tokenizers, after loading its default encoding): the
-caller's value, or its absence, is put back. qa counts tokens itself (index/tokens.py), from the same files.
+caller's value, or its absence, is put back. qa counts tokens itself (index/text.py), from the same files.
 """
 
 from __future__ import annotations

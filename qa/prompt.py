@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from index.text import clip
 from qa.answer import REFUSAL_TEXT, Passage
+from qa.markers import strip_markers
 
 DEFAULT_CONTEXT_WINDOW = 8192  # tokens, when litellm does not know the model
 ANSWER_RESERVE = 700  # tokens kept free for the answer
@@ -44,7 +46,6 @@ _CHAT_TOKEN = re.compile(
     r"|(\[)(?=\s*/?\s*(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\s*\])",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"\s*\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def build_prompt(
 ) -> Prompt:
     """The chat messages for one question. Passages that do not fit the context are dropped, lowest-ranked
     first (passages arrive in rank order); `Prompt.passages` holds exactly the passages in the prompt."""
-    from index.tokens import count_tokens
+    from index.text import count_tokens
 
     window = window or context_window(model)
     budget = max(window - answer_reserve, 256)
@@ -139,7 +140,7 @@ def condense_messages(question: str, history: list[tuple[str, str]]) -> list[dic
     for q, a in history[-HISTORY_TURNS:]:
         lines.append(f"User: {q.strip()}")
         if a.strip():
-            lines.append(f"Assistant: {_clip(_MARKER.sub('', a).strip(), 600)}")
+            lines.append(f"Assistant: {clip(strip_markers(a), 600)}")
     conversation = "\n".join(lines)
     return [
         {"role": "system", "content": CONDENSE_PROMPT},
@@ -163,7 +164,7 @@ def _history_messages(history: list[tuple[str, str]], budget: int, count_tokens)
     used = 0
     for question, answer in reversed(history[-HISTORY_TURNS:]):
         pair = [{"role": "user", "content": question.strip() or "(empty)"}]
-        answer = _clip(_MARKER.sub("", answer).strip(), CONTEXT_TURN_CHARS)
+        answer = clip(strip_markers(answer), CONTEXT_TURN_CHARS)
         if answer:
             pair.append({"role": "assistant", "content": answer})
         cost = sum(count_tokens(m["content"]) + MESSAGE_OVERHEAD for m in pair)
@@ -182,7 +183,3 @@ def _clip_passage(passage: Passage, tokens: int, count_tokens) -> Passage:
         size = size * 3 // 4
     size = max(size, min(len(text), 200))  # always something to read
     return replace(passage, text=text[:size], end=passage.start + size)
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"

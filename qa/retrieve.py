@@ -2,7 +2,7 @@
 
 The default fusion adds the cosine similarity of a chunk to its BM25 score scaled by the best BM25 score of
 the question (so both lie in about 0..1). On SQuAD it beat reciprocal rank fusion, which throws the scores
-away; the table and the command that reproduces it are in eval/tune_retrieval.py.
+away; the table and the command that reproduces it are in benchmarks/tune_retrieval.py.
 """
 
 from __future__ import annotations

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.answer import Answer, Citation
+from qa.markers import CITED
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # Beyond HTML's own specials: characters that template engines or Markdown could act on.
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
 
@@ -46,7 +45,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     cited = {c.id for c in answer.citations}
     parts: list[str] = []
     position = 0
-    for match in _MARKER.finditer(answer.text):
+    for match in CITED.finditer(answer.text):
         parts.append(esc(answer.text[position : match.start()]))
         n = int(match.group(1))
         if n in cited:

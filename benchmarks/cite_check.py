@@ -4,7 +4,7 @@ For each sampled question, an answer sentence is written the way a model would (
 and checked against: the gold paragraph (should be kept), another paragraph of the same article (a hard wrong
 citation: should be dropped) and a paragraph of another article (should be dropped).
 
-    .venv/bin/python -m eval.bench_cite [--limit 500] [--min-support 0.35]
+    python -m benchmarks.cite_check [--limit 500] [--min-support 0.35]
 """
 
 from __future__ import annotations

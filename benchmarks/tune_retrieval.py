@@ -1,6 +1,6 @@
 """The retrieval and extractive-answerer tuning table, on SQuAD-A (all 24 articles indexed).
 
-    .venv/bin/python -m eval.tune_retrieval --limit 500 --seed 1
+    python -m benchmarks.tune_retrieval --limit 500 --seed 1
 
 For each configuration compared (chunking, fusion, answerer settings) it prints, over `limit` sampled answerable
 questions: recall@1 and @5 (an answer-bearing passage, i.e. one containing a gold answer, among the first 1 or 5
@@ -55,7 +55,9 @@ ROWS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.tune_retrieval", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.tune_retrieval", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--limit", type=int, default=500, help="questions sampled from each SQuAD file")
     parser.add_argument("--seed", type=int, default=1, help="sampling seed (tuned on 0, confirmed on 1)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-tune-retrieval"), help="indexes live here")
@@ -106,9 +108,10 @@ def index_for(row: Row, work: Path):
 
 def measure(row: Row, answerable, unanswerable, work: Path) -> dict:
     import qa
-    from eval.metrics import contains, strip_markers
+    from eval.metrics import contains
     from qa.answerers import Query
     from qa.extractive import ExtractiveAnswerer, ExtractiveConfig
+    from qa.markers import strip_markers
     from qa.retrieve import RetrievalConfig
 
     settings = index_for(row, work)

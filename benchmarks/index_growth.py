@@ -11,7 +11,7 @@ growing folder, which also re-checks the files already indexed) and then its chu
 pipeline. (a) and (c) are the sums over the slices. --naive-fraction times the naive pipeline on a random share of
 each slice's chunks when time is short.
 
-    .venv/bin/python -m eval.bench_index [--limit-files N] [--parts 8] [--out eval/out/bench_index.json]
+    python -m benchmarks.index_growth [--limit-files N] [--parts 8] [--out bench-out/bench_index.json]
 
 Model loading is kept out of every timing (both pipelines load their model first). Tokens are tiktoken
 (cl100k_base) tokens of the chunk texts, the same count for both pipelines.
@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "data" / "corpora" / "python-3.11-docs-rst.tar.gz"
-DEFAULT_OUT = ROOT / "eval" / "out" / "bench_index.json"
+DEFAULT_OUT = Path("bench-out") / "bench_index.json"  # under the current folder, never inside the package
 # A full batch of full-length texts: first calls at a new size are slow (allocation), keep that out of the timing.
 WARM_UP = [" ".join(f"word{i} of the warm-up text" for i in range(60))] * 64
 
@@ -50,12 +50,13 @@ def run(corpus: Path, staging: Path, tmp: Path, parts: int, batch: int, naive_fr
     """Both pipelines, interleaved: the corpus arrives in `parts` slices; each slice is indexed by ours, then its
     chunks are added by the naive pipeline. On a shared machine both then see the same load."""
     from index.catalog import Catalog
-    from index.embed import get_embedder
+    from index.embed import embedder_for
     from index.pipeline import run_index
-    from qa.settings import Settings
+    from qa.settings import load_settings
 
-    settings = Settings(home=tmp / "home")
-    embedder = get_embedder(settings.embed_model)
+    settings = load_settings(env_file=None).with_overrides(home=tmp / "home")
+    config = settings.index_config()
+    embedder = embedder_for(config)
     embedder.embed_documents(WARM_UP)  # load the models (and size their buffers) outside the timing
     naive = NaivePipeline(tmp / "naive", batch)
 
@@ -71,20 +72,17 @@ def run(corpus: Path, staging: Path, tmp: Path, parts: int, batch: int, naive_fr
             target.parent.mkdir(parents=True, exist_ok=True)
             path.rename(target)
         started = time.perf_counter()
-        report = run_index([corpus], settings.index_config())
+        report = run_index([corpus], config, embedder=lambda: embedder)
         ours_seconds += time.perf_counter() - started
         files_added += len(report.added)
         failed += len(report.failed)
         catalog = Catalog(settings.collection_dir)
         try:
-            placeholders = ",".join("?" * len(report.added))
-            ids = [
-                r[0]
-                for r in catalog._db.execute(
-                    f"SELECT id FROM chunks WHERE source IN ({placeholders})", report.added
-                )
-            ]
-            chunks = sorted(catalog.chunks_by_id(ids).values(), key=lambda c: (c.source, c.ordinal))
+            added = set(report.added)
+            chunks = sorted(
+                (c for c in catalog.chunks_by_id(catalog.chunk_ids()).values() if c.source in added),
+                key=lambda c: (c.source, c.ordinal),
+            )
         finally:
             catalog.close()
         ours_chunks += report.chunks_written
@@ -102,7 +100,7 @@ def run(corpus: Path, staging: Path, tmp: Path, parts: int, batch: int, naive_fr
         )
 
     started = time.perf_counter()
-    again = run_index([corpus], settings.index_config())
+    again = run_index([corpus], config, embedder=lambda: embedder)
     again_seconds = time.perf_counter() - started
     log(f"ours, re-index: {again.chunks_written} chunks in {again_seconds:.3f} s")
     return {
@@ -201,7 +199,9 @@ def table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_index", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.index_growth", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus archive (.tar.gz)")
     parser.add_argument("--limit-files", type=int, default=None, help="index only the first N files")
     parser.add_argument(
@@ -227,8 +227,6 @@ def main(argv: list[str] | None = None) -> int:
             f"corpus not found: {args.corpus} (the shared data folder is absent); skipping", file=sys.stderr
         )
         return 2
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         tmp = Path(tmp)
@@ -237,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         result = run(tmp / "corpus", staging, tmp, args.parts, args.naive_batch, args.naive_fraction)
     ours, naive = result["ours"], result["naive"]
     result = {
-        "command": "python -m eval.bench_index " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.index_growth "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "parts": args.parts,
         "corpus": args.corpus.name + (f" (first {args.limit_files} files)" if args.limit_files else ""),
         "cpu_count": os.cpu_count(),
