@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from eval.metrics import METRIC_BY_KEY, METRICS
+from index.text import clip
 
 FAILING_SHOWN = 40  # failing questions listed per set in report.md (report.json has them all)
 
@@ -167,8 +168,7 @@ def _failing(r) -> list[str]:
 
 
 def _cell(text: str, n: int = 120) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return clip(text.replace("|", "\\|"), n)
 
 
 def _plots(folder: Path, results, findings, k: int) -> list[str]:

@@ -238,28 +238,22 @@ def _config(settings, args) -> dict:
 
 
 class _Progress:
-    """tqdm on a terminal; plain lines (every tenth of the way) otherwise."""
+    """A gold set's questions on qa's progress line (qa/progress_line.py): redrawn on a terminal, plain lines
+    otherwise."""
 
     def __init__(self, name: str, total: int):
-        self.name, self.total, self.done, self.bar, self.last = name, total, 0, None, -1
-        if sys.stderr.isatty():
-            from tqdm import tqdm
+        from qa.progress_line import ProgressLine, count
 
-            self.bar = tqdm(total=total, desc=name, unit="q", file=sys.stderr, leave=False)
+        self.total, self.done = total, 0
+        self.line = ProgressLine(label=name, amount=count)
+        self.line("questions", 0, total)
 
     def step(self) -> None:
         self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            return
-        tenth = self.done * 10 // max(self.total, 1)
-        if tenth != self.last:
-            self.last = tenth
-            print(f"{self.name}: {self.done}/{self.total} questions", file=sys.stderr, flush=True)
+        self.line("questions" if self.done < self.total else "done", self.done, self.total)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.line.close()

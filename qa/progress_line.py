@@ -1,4 +1,5 @@
-"""The progress of `qa index` on the terminal: bytes done of the total, rate and time left."""
+"""Progress on the terminal, the one printer for it: `qa index` (bytes done of the total) and `qa eval`
+(questions): amount done, rate and time left."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ class ProgressLine:
     TICK = 0.25  # seconds between redraws on a terminal
     LINE_EVERY = 2.0  # seconds between plain lines
 
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, label: str = "indexing", amount=None):
         import threading
         import time
 
         self.stream = stream or sys.stderr
+        self.label = label  # what the line is about: "indexing", a gold set's name
+        self.amount = amount or _size  # how an amount reads: bytes by default
         self.tty = self.stream.isatty()
         self.clock = time.monotonic
         self.started = self.clock()
@@ -42,19 +45,19 @@ class ProgressLine:
         now = self.clock()
         if now - self.last_line >= self.LINE_EVERY or (done == total and what == "done"):
             self.last_line = now
-            print(printable(f"indexing: {self.status()}"), file=self.stream, flush=True)
+            print(printable(f"{self.label}: {self.status()}"), file=self.stream, flush=True)
 
     def status(self) -> str:
         with self.lock:
             what, done, total, first = self.what, self.done, self.total, self.first_event
         now = self.clock()
         elapsed = now - self.started
-        parts = [f"{_size(done)}/{_size(total)}"]
+        parts = [f"{self.amount(done)}/{self.amount(total)}"]
         if total:
             parts.append(f"{100 * done // total}%")
         if done and first is not None and now > first:
             rate = done / (now - first)
-            parts.append(f"{_size(rate)}/s")
+            parts.append(f"{self.amount(rate)}/s")
             parts.append(f"{_duration((total - done) / rate)} left")
         else:
             parts.append(f"{_duration(elapsed)} elapsed")
@@ -68,7 +71,7 @@ class ProgressLine:
         import shutil
 
         width = (shutil.get_terminal_size().columns or 80) - 1
-        line = printable(f"indexing: {self.status()}")[:width]
+        line = printable(f"{self.label}: {self.status()}")[:width]
         self.stream.write("\r" + line.ljust(width))
         self.stream.flush()
 
@@ -79,6 +82,11 @@ class ProgressLine:
             self._draw()
             self.stream.write("\n")
             self.stream.flush()
+
+
+def count(n: float) -> str:
+    """An amount of things (questions): a whole number."""
+    return f"{n:.0f}"
 
 
 def _size(n: float) -> str:
