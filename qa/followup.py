@@ -180,7 +180,7 @@ def _topic(last_question: str) -> str:
 
 def _names(text: str) -> list[str]:
     """Runs of capitalized words, longest first where they tie in position; titles ("Mr") dropped."""
-    from index.catalog import STOPWORDS
+    from index.text import STOPWORDS
 
     found = []
     for m in _NAME_RUN.finditer(text):
