@@ -167,9 +167,9 @@ def recall(args) -> dict:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m benchmarks.speed") -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", nargs="?", default="speed", choices=["speed", "recall", "plot"])
     parser.add_argument("--sizes", default="1000,10000,100000", help="chunk counts, comma-separated")
     parser.add_argument("--questions", type=int, default=30, help="timed questions per size")

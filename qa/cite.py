@@ -88,7 +88,7 @@ def _check_once(text: str, passages: list[Passage], min_support: float) -> Check
     quote_for: dict[int, tuple[str, int, int]] = {}
     for cluster in clusters:
         claim_start, claim_end = spans[max(bisect.bisect_right(starts, cluster.start) - 1, 0)]
-        claim_terms = set(content_terms(plain[claim_start:claim_end]))
+        claim_terms = _terms(plain[claim_start:claim_end])
         kept: dict[int, None] = {}
         for number, raw in zip(cluster.ids, cluster.raw):
             passage = by_id.get(number)
@@ -112,6 +112,11 @@ def _check_once(text: str, passages: list[Passage], min_support: float) -> Check
     return CheckedText(_rewrite(text, clusters, kept_by_cluster), citations, dropped)
 
 
+def _terms(text: str) -> set[str]:
+    """The words that carry evidence (index.text's stemmer); single letters ("s" of "Trump's") carry none."""
+    return {t for t in content_terms(text) if len(t) > 1 or t.isdigit()}
+
+
 def is_refusal(text: str) -> bool:
     """Whether an answer begins by saying that the documents do not contain the answer."""
     if not isinstance(text, str):
@@ -130,8 +135,8 @@ class _Evidence:
     @classmethod
     def of(cls, passage: Passage) -> _Evidence:
         text = passage.text
-        sentences = [(s, e, set(content_terms(text[s:e]))) for s, e in sentence_spans(text)]
-        return cls(passage, set(content_terms(text)), sentences)
+        sentences = [(s, e, _terms(text[s:e])) for s, e in sentence_spans(text)]
+        return cls(passage, _terms(text), sentences)
 
     def support(self, claim_terms: set[str]) -> tuple[float, tuple[str, int, int]]:
         """How much of the claim the passage contains, and the passage sentence that supports it best

@@ -354,7 +354,8 @@ def _bench(argv: list[str]) -> int:
         )
     path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONPATH": path}  # the child's environment; ours stays as it is
-    return subprocess.run([sys.executable, "-m", "benchmarks.speed", *argv], env=env).returncode
+    run = "import sys; from benchmarks.speed import main; sys.exit(main(sys.argv[1:], prog='qa bench'))"
+    return subprocess.run([sys.executable, "-c", run, *argv], env=env).returncode
 
 
 def _eval(argv: list[str]) -> int:

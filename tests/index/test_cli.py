@@ -89,6 +89,7 @@ def test_exit_code_when_nothing_could_be_indexed(qa_home, tmp_path, capsys):
     assert "error: nothing could be indexed: 2 failed" in err
 
 
+@pytest.mark.slow
 def test_cli_subprocess_no_traceback(qa_home, tmp_path):
     folder = _folder(tmp_path)
     some_failed = run_qa("index", str(folder), str(tmp_path / "missing"))
@@ -160,6 +161,7 @@ def _on_a_terminal(args: list[str]) -> tuple[int, list[tuple[float, bytes]]]:
     return process.returncode, chunks
 
 
+@pytest.mark.slow
 def test_progress_line_on_a_terminal(qa_home, tmp_path):
     folder = _folder(tmp_path, bad=False)
     code, chunks = _on_a_terminal(["index", str(folder)])

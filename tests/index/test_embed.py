@@ -57,6 +57,7 @@ def onnx_embedder() -> OnnxEmbedder:
     return embedder
 
 
+@pytest.mark.slow
 def test_backends_agree(onnx_embedder):
     torch_embedder = get_embedder(MODEL_FOR_TESTS, "torch")
     assert isinstance(torch_embedder, SentenceTransformerEmbedder)
@@ -70,6 +71,7 @@ def test_backends_agree(onnx_embedder):
     assert float(q @ torch_embedder.embed_query(TEXTS[0])) >= 0.99
 
 
+@pytest.mark.slow
 def test_batching_keeps_order_and_values(onnx_embedder):
     # Many texts of mixed length: sorted, batched and cached internally, returned in input order.
     texts = [f"{'word ' * (i % 37)}sentence number {i}" for i in range(300)]
@@ -96,6 +98,7 @@ def _child(cache: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_export_is_made_offline_once_and_reused(tmp_path):
     # First process: no export yet, sockets blocked, no HF_HUB_OFFLINE given: it exports without the network.
     first = _child(tmp_path)

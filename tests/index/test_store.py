@@ -37,6 +37,7 @@ def test_server_down_is_one_clear_error(qa_home, tmp_path, monkeypatch):
         qa.ask("Who inspects the pier?")
 
 
+@pytest.mark.slow
 def test_server_down_on_the_command_line(qa_home, tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     result = run_qa("index", str(_docs(tmp_path)), env={"QA_CHROMA_URL": url})

@@ -7,6 +7,8 @@ from ui_helpers import SEED_QUESTION
 
 from ui.devserver import running_app
 
+pytestmark = pytest.mark.server  # a real `qa ui` process
+
 
 def client(url: str, **kwargs):
     from gradio_client import Client
