@@ -53,10 +53,11 @@ from index.pipeline import open_collection
 from qa.settings import load_settings
 store, catalog = open_collection(load_settings(env_file=None).index_config())
 chroma = sorted(store.all_ids())
-rows = catalog._db.execute("SELECT id FROM chunks").fetchall()
+ids = sorted(catalog.chunk_ids())
+ids += ["(duplicate)"] * (catalog.chunk_count() - len(ids))  # rows beyond the distinct ids: duplicates
 print(json.dumps({
     "chroma": chroma,
-    "catalog": [r[0] for r in rows],
+    "catalog": ids,
     "sources": {s: v.state for s, v in catalog.sources().items()},
 }))
 """
