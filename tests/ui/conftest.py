@@ -42,7 +42,7 @@ def write_library(folder: Path) -> Path:
     (folder / "notes").mkdir()
     (folder / "notes" / "paths.txt").write_text(
         f"The archive path of the Quillon ledger is {LONG_TOKEN} on the old server.\n"
-        "The Quillon ledger was started by the clerk Amadou Brisk in 1911.\n",
+        "The Quillon ledger was started by the clerk Amadou Brisk\nin the winter of 1911, at the harbour office.\n",
         encoding="utf-8",
     )
     return folder

@@ -95,3 +95,13 @@ def test_a_question_over_the_length_limit_is_refused_with_the_limit_named(page):
     reply = ask(page, "why?" * 600)
     assert "qa-error" in reply.get_attribute("class")
     assert "2,400 characters long; the limit is 2,000" in reply.inner_text()
+
+
+def test_a_hard_wrapped_sentence_is_highlighted_whole(page):
+    """The bug: the highlight stopped at the line break in the middle of the supporting sentence."""
+    _choose_library(page)
+    reply = ask(page, "Who started the Quillon ledger?")
+    assert "Brisk" in reply.inner_text()
+    marked = page.locator("#qa-sources .qa-source").first.locator("mark").inner_text()
+    wanted = "The Quillon ledger was started by the clerk Amadou Brisk in the winter of 1911, at the harbour office."
+    assert " ".join(marked.split()) == wanted
