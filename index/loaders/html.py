@@ -104,6 +104,7 @@ _NOISE_CLASSES = frozenset(
     ]
 )
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_CHARSET = re.compile(rb"charset\s*=|<\?xml[^>]*encoding", re.I)
 _NAME = re.compile(r"[^\s(\[]+")
 
 
@@ -117,7 +118,8 @@ def load_html(path: Path, max_bytes: int) -> Document:
     try:
         # libxml2 silently drops everything below depth 255; huge_tree moves that to 2048, so the
         # MAX_HTML_DEPTH check below sees deep documents and refuses them instead of losing their text.
-        root = lxml.html.document_fromstring(raw, parser=lxml.html.HTMLParser(huge_tree=True))
+        parser = lxml.html.HTMLParser(huge_tree=True, encoding=_encoding(raw))
+        root = lxml.html.document_fromstring(raw, parser=parser)
     except (etree.ParserError, ValueError) as e:
         raise LoadError(f"not parseable as HTML: {e}") from None
     _check_depth(root)
@@ -131,6 +133,17 @@ def load_html(path: Path, max_bytes: int) -> Document:
         raise LoadError("no text in the HTML file")
     doc.title = doc.title or path.name
     return doc
+
+
+def _encoding(raw: bytes) -> str | None:
+    """UTF-8 for a page that declares no charset but is valid UTF-8 (libxml2 would read it as Latin-1)."""
+    if _CHARSET.search(raw[:4096]) or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # declared (or a UTF-16 byte order mark): libxml2 follows it
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
 
 
 def _check_depth(root) -> None:

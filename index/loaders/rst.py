@@ -46,7 +46,20 @@ _PREFIX = {
     "decoratormethod": "@",
 }
 _PY_TYPES = frozenset(_PREFIX) | {"function", "method", "attribute", "data"}
+_MEMBERS = frozenset(
+    [
+        "method",
+        "classmethod",
+        "staticmethod",
+        "attribute",
+        "property",
+        "abstractmethod",
+        "coroutinemethod",
+        "decoratormethod",
+    ]
+)  # "str.partition" names its class: not qualified with the module
 _NAME = re.compile(r"[^\s(\[:=]+")
+_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?)])")
 _C_NAME = re.compile(r"(\w+)\s*(?:\(|$)")
 
 
@@ -184,7 +197,11 @@ class _Walker:
         if self.classes:  # Sphinx shows a member's short name; its path entry is the qualified one
             if not name.startswith(self.classes[-1].rsplit(".", 1)[-1] + "."):
                 name = f"{self.classes[-1]}.{name}"
-        elif self.module and not name.startswith(self.module + "."):
+        elif (
+            self.module
+            and not name.startswith(self.module + ".")
+            and not (objtype in _MEMBERS and "." in name)
+        ):
             name = f"{self.module}.{name}"
             signature = f"{self.module}.{signature}"
         return _PREFIX.get(objtype, "") + signature, name
@@ -245,6 +262,7 @@ def inline_text(node) -> str:
     )  # fmt: skip
     if node is None:
         return ""
+    dropped = False
     parts: list[str] = []
     stack = [node]
     while stack:
@@ -252,8 +270,10 @@ def inline_text(node) -> str:
         if isinstance(current, nodes.Text):
             parts.append(current.astext())
         elif isinstance(current, skipped) and current is not node:
+            dropped = dropped or not isinstance(current, nodes.target)
             if isinstance(current, nodes.target) and current.children:
                 stack.extend(reversed(current.children))  # an inline target `_`word`` keeps its word
         else:
             stack.extend(reversed(current.children))
-    return "".join(parts)
+    text = "".join(parts)
+    return _SPACE_BEFORE_STOP.sub(r"\1", text) if dropped else text  # "e.g. |version|." -> "e.g."

@@ -271,6 +271,8 @@ class _Generic(Directive):
 
 
 def _labelled_body(directive: Directive, label: str, inline: str) -> list[nodes.Node]:
+    if not inline.strip() and not directive.content:
+        return [nodes.paragraph("", f"{label}.")]  # "New in version 3.2."
     node = labelled(label=label)
     if inline.strip():
         text_nodes, messages = directive.state.inline_text(inline, directive.lineno)
