@@ -104,6 +104,7 @@ _NOISE_CLASSES = frozenset(
     ]
 )
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_PERMALINKS = frozenset({"¶", "#", "§", "🔗"})  # the marks a heading's self-link shows
 _CHARSET = re.compile(rb"charset\s*=|<\?xml[^>]*encoding", re.I)
 _NAME = re.compile(r"[^\s(\[]+")
 
@@ -167,6 +168,11 @@ def _drop_noise(root) -> None:
             or classes & _NOISE_CLASSES
             or any(c.startswith("index-") for c in classes)  # Texinfo's index tables: thousands of links
             or el.get("role") == "navigation"
+            or (
+                tag == "a"
+                and (el.get("href") or "").startswith("#")
+                and el.text_content().strip() in _PERMALINKS
+            )
         ):
             doomed.append(el)
     for el in doomed:
