@@ -236,10 +236,7 @@ def _role_text(match: re.Match) -> str:
 def _document_texts(documents: list[Path]) -> list[tuple[str, list[str]]]:
     """(source, comparable texts) per file: the loaded text, and for text formats the file's own text too
     (evidence quoted from a raw .rst or .md file still holds when a loader renders it)."""
-    try:
-        from index.loaders import is_supported, load
-    except ImportError:  # before the loaders package
-        from index.load import is_supported, load
+    from index.loaders import is_supported, load
 
     files = [f for d in documents for f in (sorted(d.rglob("*")) if d.is_dir() else [d])]
     texts = []
