@@ -51,8 +51,9 @@ def chunk_document(doc: Document, config: ChunkingConfig = DEFAULT_CHUNKING) -> 
     """
     blocks: list[list[_Unit]] = []
     regions = _regions(doc)
+    block_ends = [b.end for b in doc.blocks]
     for index, (region_start, region_end) in enumerate(regions):
-        for start, end, kind in _blocks(doc, region_start, region_end):
+        for start, end, kind in _blocks(doc, block_ends, region_start, region_end):
             spans = (
                 _lines(doc.text, start, end) if kind in _LINE_KINDS else sentence_spans(doc.text, start, end)
             )
@@ -93,22 +94,25 @@ def _regions(doc: Document) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(starts, starts[1:]) if b > a]
 
 
-def _blocks(doc: Document, start: int, end: int) -> list[tuple[int, int, str]]:
+def _blocks(doc: Document, block_ends: list[int], start: int, end: int) -> list[tuple[int, int, str]]:
     """The blocks inside text[start:end]: the loader's, or blank-line separated prose for plain text."""
     if doc.blocks:
-        first = bisect.bisect_left([b.end for b in doc.blocks], start + 1)
-        found = []
-        for block in doc.blocks[first:]:
-            if block.start >= end:
-                break
-            found.append((max(block.start, start), min(block.end, end), block.kind))
-        return found
+        return _clipped_blocks(doc, block_ends, start, end)
     spans, cursor = [], start
     for match in _BLANK_LINE.finditer(doc.text, start, end):
         spans.append((cursor, match.start(), "prose"))
         cursor = match.end()
     spans.append((cursor, end, "prose"))
     return [(s, e, k) for s, e, k in spans if doc.text[s:e].strip()]
+
+
+def _clipped_blocks(doc: Document, block_ends: list[int], start: int, end: int) -> list[tuple[int, int, str]]:
+    found = []
+    for block in doc.blocks[bisect.bisect_right(block_ends, start) :]:
+        if block.start >= end:
+            break
+        found.append((max(block.start, start), min(block.end, end), block.kind))
+    return found
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -221,6 +225,7 @@ def _kind(units: list[_Unit]) -> str:
 
 
 def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[list[_Unit]]) -> list[Chunk]:
+    block_ends = [b.end for b in doc.blocks]
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for ordinal, units in enumerate(spans):
@@ -244,6 +249,9 @@ def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[list[_
                 ordinal=ordinal,
                 tokens=_tokens(units),
                 kind=_kind(units),
+                blocks=tuple(
+                    (s - start, e - start, k) for s, e, k in _clipped_blocks(doc, block_ends, start, end)
+                ),
             )
         )
     return chunks

@@ -58,3 +58,5 @@ class Chunk:
     ordinal: int = 0  # position within its document
     tokens: int = 0
     kind: str = "prose"  # the kind of most of its text: prose, list, table, code or heading
+    # The document's blocks inside this chunk, (start, end, kind) with offsets into `text`; empty for plain text.
+    blocks: tuple[tuple[int, int, str], ...] = ()

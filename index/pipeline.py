@@ -220,7 +220,13 @@ def _write_batch(
 
 
 def embedding_text(chunk: Chunk) -> str:
-    context = " > ".join(p for p in (chunk.title, chunk.heading) if p)
+    # The section path often opens with the title ("json > Basic Usage > json.loads"): say it once.
+    parts = (
+        (chunk.heading,)
+        if chunk.title and chunk.heading.startswith(chunk.title)
+        else (chunk.title, chunk.heading)
+    )
+    context = " > ".join(p for p in parts if p)
     return f"{context}\n{chunk.text}" if context else chunk.text
 
 

@@ -108,9 +108,16 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [(u.start, u.end) for u in sentence_units(text, start, end)]
 
 
-def sentence_units(text: str, start: int = 0, end: int | None = None) -> list[Unit]:
-    """The sentences and line units of text[start:end], in order, each with its kind."""
+def sentence_units(
+    text: str, start: int = 0, end: int | None = None, blocks: tuple[tuple[int, int, str], ...] = ()
+) -> list[Unit]:
+    """The sentences and line units of text[start:end], in order, each with its kind.
+
+    Kinds are read from the text's layout; pass a chunk's `blocks` ((start, end, kind) into `text`, from the
+    loader) to get the loader's kinds instead: it knows a heading from a one-line paragraph."""
     end = len(text) if end is None else end
+    if blocks:
+        return _with_block_kinds(sentence_units(text, start, end), blocks)
     units: list[Unit] = []
     lines = text[start:end].splitlines(keepends=True)
     group_start = group_end = -1  # the paragraph or list item being gathered
@@ -142,6 +149,17 @@ def sentence_units(text: str, start: int = 0, end: int | None = None) -> list[Un
     if group_start >= 0:
         _split_paragraph(text, group_start, group_end, group_kind, units)
     return units
+
+
+def _with_block_kinds(units: list[Unit], blocks: tuple[tuple[int, int, str], ...]) -> list[Unit]:
+    kinds: list[Unit] = []
+    i = 0
+    for unit in units:  # both in reading order: one pass
+        while i < len(blocks) and blocks[i][1] <= unit.start:
+            i += 1
+        inside = i < len(blocks) and blocks[i][0] <= unit.start
+        kinds.append(unit._replace(kind=blocks[i][2]) if inside else unit)
+    return kinds
 
 
 def _line_kind(line: str, previous: str) -> str:

@@ -95,3 +95,23 @@ def test_long_prose_is_cut_on_sentences_with_overlap():
     for a, b in zip(chunks, chunks[1:]):
         assert b.start < a.end  # overlap
         assert a.text.endswith(".") and b.text.startswith("Sentence")
+
+
+def test_chunks_carry_their_blocks_and_sentences_can_use_them():
+    from index.sentences import sentence_units
+
+    doc = _built()
+    chunks = chunk_document(doc)
+    first = chunks[0]
+    assert first.blocks[:4] == (
+        (0, 4, "heading"),
+        (6, 17, "heading"),
+        (19, 32, "heading"),
+        (34, len(first.text), "prose"),
+    )
+    units = sentence_units(first.text, blocks=first.blocks)
+    assert [u.kind for u in units[:4]] == ["heading", "heading", "heading", "prose"]
+    assert [u.kind for u in sentence_units(first.text)][:3] == ["prose", "prose", "prose"]  # layout alone
+    for c in chunks:
+        assert all(0 <= s < e <= len(c.text) for s, e, _ in c.blocks)
+    assert chunk_document(Document(source="/t.txt", title="t", text="Plain text."))[0].blocks == ()
