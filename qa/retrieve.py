@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from index.catalog import Catalog
+from index.catalog import LexicalIndex
 from index.document import Chunk
 from index.records import chunk_from
-from index.store import ChromaStore, DenseHit
+from index.store import DenseHit, VectorStore
 from qa.answer import Passage
 from qa.errors import NothingIndexedError
 
@@ -41,8 +41,8 @@ class Retriever:
 
     def __init__(
         self,
-        store: ChromaStore,
-        catalog: Catalog,
+        store: VectorStore,
+        catalog: LexicalIndex,
         embedder: Callable[[], object],
         collection: str,
         config: RetrievalConfig = DEFAULT_RETRIEVAL,
