@@ -321,3 +321,28 @@ def test_pdf_paragraphs_hyphenation_and_running_lines(tmp_path):
     chunks = _chunks(doc)
     assert {c.page for c in chunks} == {1, 2, 3}
     assert next(c for c in chunks if c.page == 2).heading == "Timetables"
+
+
+def test_docx_lists_tables_and_headings_in_body_order(tmp_path):
+    import docx
+
+    path = tmp_path / "ferries.docx"
+    document = docx.Document()
+    document.add_heading("Ferries", level=1)
+    document.add_paragraph("The ferry leaves at noon.")
+    document.add_paragraph("Bring a ticket", style="List Bullet")
+    document.add_paragraph("Bring a coat", style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("Route", "Minutes"), ("North", "40")]):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    document.add_heading("Tickets", level=2)
+    document.add_paragraph("Tickets cost five euros.")
+    document.save(str(path))
+    doc = load(path)
+    assert doc.text == (
+        "Ferries\n\nThe ferry leaves at noon.\n\n- Bring a ticket\n- Bring a coat\n\nRoute | Minutes\nNorth | 40"
+        "\n\nTickets\n\nTickets cost five euros."
+    )
+    assert [b.kind for b in doc.blocks] == ["heading", "prose", "list", "table", "heading", "prose"]
+    assert doc.section_at(doc.text.index("five")).heading == "Ferries > Tickets"
