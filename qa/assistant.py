@@ -151,10 +151,9 @@ class Assistant:
         retrieval=None,
     ) -> Answer:
         """Answer a question from the indexed documents, citing the passages that support each sentence."""
-        check_question(question)  # before anything loads: a refused question costs nothing
-        s = self.settings(settings, collection=collection, model=model, top_k=top_k)
-        answerer = self.answerer(s)
-        query, passages = self._prepare(question, history, s, answerer, retrieval)
+        answerer, query, passages = self._prepare(
+            question, collection, model, top_k, history, settings, retrieval
+        )
         return answerer.answer(query, passages)
 
     def ask_stream(
@@ -169,10 +168,9 @@ class Assistant:
         retrieval=None,
     ) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer text in pieces as it is generated, then the full `Answer`."""
-        check_question(question)  # before anything loads: a refused question costs nothing
-        s = self.settings(settings, collection=collection, model=model, top_k=top_k)
-        answerer = self.answerer(s)
-        query, passages = self._prepare(question, history, s, answerer, retrieval)
+        answerer, query, passages = self._prepare(
+            question, collection, model, top_k, history, settings, retrieval
+        )
         answered = False
         for item in answerer.stream(query, passages):
             answered = answered or isinstance(item, Answer)
@@ -180,13 +178,17 @@ class Assistant:
         if not answered:
             raise QAError("The answerer returned no answer.")
 
-    def _prepare(self, question, history, s: Settings, answerer: Answerer, retrieval):
+    def _prepare(self, question, collection, model, top_k, history, settings, retrieval):
+        """The ask path up to answering: the answerer, the `Query` (a follow-up rewritten once), the passages."""
+        check_question(question)  # before anything loads: a refused question costs nothing
         from qa.followup import standalone_question
 
+        s = self.settings(settings, collection=collection, model=model, top_k=top_k)
+        answerer = self.answerer(s)
         turns = normalize_history(history)
         searched = standalone_question(question, turns, answerer)
         query = Query(question, searched if searched != question else "", tuple(turns))
-        return query, self.retriever(s, retrieval).retrieve(query.search_text, s.top_k)
+        return answerer, query, self.retriever(s, retrieval).retrieve(query.search_text, s.top_k)
 
     # --- the resources -------------------------------------------------------------------------
 
