@@ -164,8 +164,9 @@ class CachedVectors:
         return self.embed_documents([text])[0]
 
 
-def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors: bool) -> dict:
-    """Our index of the corpus for query timing, written by `run_index` (the real write path).
+def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors: bool, settings=None) -> dict:
+    """Our index of the corpus for query timing, written by `run_index` (the real write path), into the embedded
+    store under `home` or where `settings` say (benchmarks/shared_store.py builds one on a Chroma server).
 
     A chunk gets its real vector when the vector cache has it (with --real-vectors, every missing one is
     embedded first); otherwise a seeded-noise copy of a real vector of another chunk, counted in the result."""
@@ -175,7 +176,7 @@ def build_query_index(corpus: Path, home: Path, vectors_dir: Path, real_vectors:
     from index.pipeline import embedding_text, run_index
     from qa.settings import load_settings
 
-    settings = load_settings(env_file=None).with_overrides(home=home)
+    settings = settings or load_settings(env_file=None).with_overrides(home=home)
     done = home / ".complete"
     if done.exists():
         return json.loads(done.read_text())
@@ -201,8 +202,9 @@ def naive_query_collection(our_home: Path, target: Path, work: Path) -> None:
     import numpy as np
 
     from index.store import ChromaStore
+    from qa.settings import Settings
 
-    ours = ChromaStore("default", our_home, None, MODEL).collection(create=False)
+    ours = ChromaStore(Settings(home=our_home, embed_model=MODEL).index_config()).collection(create=False)
     client = chromadb.PersistentClient(path=str(target), settings=_no_telemetry())
     col = client.create_collection("naive", metadata={"hnsw:space": "cosine"}, embedding_function=None)
     offset = 0

@@ -129,7 +129,7 @@ class Catalog:
         """Bring the cache up to the store's last committed change; True when anything had to be read."""
         with self._lock:
             stamp = store.generation()
-            if stamp == self.get_meta("generation"):
+            if (stamp or "") == (self.get_meta("generation") or ""):
                 return False
             records = store.manifest()  # read after the stamp: a later change leaves a newer stamp behind
             local = self.sources()

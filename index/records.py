@@ -16,6 +16,7 @@ from index.document import Chunk
 SOURCE_HASH_KEY = "source_hash"  # the content hash of the source version this chunk belongs to
 _JSON_FIELDS_KEY = "qa_json_fields"
 _CHUNK_FIELDS = [f for f in dataclasses.fields(Chunk) if f.name not in ("id", "text")]
+_ALL_CHUNK_FIELDS = [f.name for f in dataclasses.fields(Chunk)]
 
 DONE, PENDING, REMOVING = "done", "pending", "removing"
 
@@ -89,7 +90,8 @@ def chunk_from(chunk_id: str, text: str, metadata: dict) -> tuple[Chunk, str]:
 
 def chunk_to_json(chunk: Chunk) -> str:
     """Every field of a chunk, for the local cache."""
-    return json.dumps(dataclasses.asdict(chunk), ensure_ascii=False)
+    # Not dataclasses.asdict: it deep-copies every value (a fifth of a fresh machine's cache build at 10k chunks).
+    return json.dumps({name: getattr(chunk, name) for name in _ALL_CHUNK_FIELDS}, ensure_ascii=False)
 
 
 def chunk_from_json(text: str) -> Chunk:

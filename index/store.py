@@ -271,7 +271,18 @@ class ChromaStore:
             yield {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
 
     # -- the manifest ----------------------------------------------------------------------------------------
-    def manifest_collection(self):
+    def manifest_collection(self, create: bool = True):
+        """The manifest's Chroma collection; None when it does not exist and `create` is False (reading an
+        unknown collection creates nothing)."""
+        if self._manifest is None and not create:
+            try:
+                self._manifest = self._call(
+                    self._client.get_collection, _manifest_name(self.collection_name), embedding_function=None
+                )
+            except StoreUnavailableError:
+                raise
+            except Exception:
+                return None
         if self._manifest is None:
             self._manifest = self._call(
                 self._client.get_or_create_collection,
@@ -283,15 +294,19 @@ class ChromaStore:
 
     def generation(self) -> str | None:
         """The stamp of the last committed change: one small get by id."""
-        got = self._call(self.manifest_collection().get, ids=[GENERATION_ID], include=["metadatas"])
+        col = self.manifest_collection(create=False)
+        if col is None:
+            return None
+        got = self._call(col.get, ids=[GENERATION_ID], include=["metadatas"])
         return str(got["metadatas"][0].get("stamp")) if got["ids"] else None
 
     def manifest(self) -> dict[str, SourceRecord]:
         records: dict[str, SourceRecord] = {}
+        col = self.manifest_collection(create=False)
         offset = 0
-        while True:
+        while col is not None:
             got = self._call(
-                self.manifest_collection().get,
+                col.get,
                 where={"kind": "source"},
                 include=["metadatas"],
                 limit=_PAGE,
@@ -303,14 +318,16 @@ class ChromaStore:
             if len(got["ids"]) < _PAGE:
                 return records
             offset += _PAGE
+        return records
 
     def records(self, sources: Iterable[str]) -> dict[str, SourceRecord]:
         """The current records of these sources (one get by ids)."""
         sources = list(sources)
         found: dict[str, SourceRecord] = {}
-        for i in range(0, len(sources), _PAGE):
+        col = self.manifest_collection(create=False)
+        for i in range(0, len(sources) if col is not None else 0, _PAGE):
             ids = [source_id(s) for s in sources[i : i + _PAGE]]
-            got = self._call(self.manifest_collection().get, ids=ids, include=["metadatas"])
+            got = self._call(col.get, ids=ids, include=["metadatas"])
             for meta in got["metadatas"]:
                 record = record_from(meta)
                 found[record.source] = record

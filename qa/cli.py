@@ -73,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="remove every document of the collection")
     _collection(p)
 
+    p = sub.add_parser(
+        "migrate",
+        help="copy a collection onto a Chroma server (no re-embedding)",
+        description="Copy the collection from the configured store (usually the embedded one) onto the Chroma "
+        "server at URL, with its vectors, texts and manifest. QA_CHROMA_TOKEN, QA_CHROMA_TENANT and "
+        "QA_CHROMA_DATABASE apply to the target. Afterwards set QA_CHROMA_URL=URL on every machine.",
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="the target Chroma server, http(s)://host:port")
+    _collection(p)
+
     p = sub.add_parser("ui", help="start the Gradio chat in the browser")
     p.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)"
@@ -164,6 +174,7 @@ def _main(argv: list[str]) -> int:
         "chat": _chat,
         "sources": _sources,
         "remove": _remove,
+        "migrate": _migrate,
         "ui": _ui,
         "mcp": _mcp,
         "settings": _settings,
@@ -311,6 +322,26 @@ def _remove(args) -> int:
         return 1
     for source in removed:
         echo(f"removed: {source}")
+    return 0
+
+
+def _migrate(args) -> int:
+    import dataclasses
+
+    from index.chroma_client import display_url
+    from index.migrate import migrate
+    from qa.settings import load_settings
+
+    s = load_settings().with_overrides(collection=args.collection)
+    source = dataclasses.replace(s.index_config(), chroma_url=None)  # the embedded store of this QA_HOME
+    if s.chroma_url and s.chroma_url != args.to:
+        source = s.index_config()  # QA_CHROMA_URL names another server: copy from there (its token applies)
+    target = dataclasses.replace(s.index_config(), chroma_url=args.to)
+    report = migrate(source, target)
+    echo(
+        f"Copied {report.sources} document(s) ({report.chunks} chunks) of collection '{s.collection}' to "
+        f"{display_url(args.to)}. Use it: set QA_CHROMA_URL={display_url(args.to)} on every machine."
+    )
     return 0
 
 

@@ -3,11 +3,13 @@ files, with no duplicates and no orphans. And two `qa index` runs at once on one
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from index_support import VENV_BIN, index_state, run_qa
@@ -102,8 +104,13 @@ def test_kill_and_rerun(store_mode, tmp_path):
     # The killed index is still usable.
     asked = run_qa("ask", "How many crates does ship 3 of port 0 unload?")
     assert asked.returncode == 0, asked.stderr
-    listed = run_qa("sources")
+    listed = run_qa("sources", "--json")
     assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    # Nothing half-indexed is listed: every listed document has all its chunks in the store.
+    in_store = set(index_state()["chroma"])
+    for item in json.loads(listed.stdout):
+        whole = {c.id for c in chunk_document(load(Path(item["source"])))}
+        assert whole <= in_store, f"{item['source']} is listed but half-indexed"
 
     # Files change between the kill and the next run.
     paths[0].write_text("# Port 0\n\nThe port of zero closed in 1950.\n", encoding="utf-8")

@@ -194,3 +194,19 @@ def test_two_homes_index_at_once_one_killed(proxy, collection, chroma_server, tm
     assert listed(fresh) == files
     rerun = qa(b, "index", str(shared), str(own_b), "--json")
     assert json.loads(rerun.stdout)["chunks_written"] == 0
+
+
+def test_migrate_moves_an_embedded_collection_onto_the_server(proxy, collection, tmp_path):
+    """`qa migrate --to URL` copies an embedded collection (vectors, texts, manifest): machines on the server
+    then list and answer it, and indexing the same files there writes nothing."""
+    lighthouse = write(tmp_path / "docs", "varkona.md", LIGHTHOUSE)
+    laptop = qa_env(tmp_path / "home-laptop", QA_COLLECTION=collection)  # embedded: no QA_CHROMA_URL
+    assert qa(laptop, "index", str(lighthouse.parent)).returncode == 0
+    moved = qa({**laptop, "QA_CHROMA_TOKEN": TOKEN}, "migrate", "--to", proxy.url)
+    assert moved.returncode == 0, moved.stderr
+    assert "1 document(s)" in moved.stdout
+    server = machine(tmp_path, "server-side", proxy, collection)
+    assert listed(server) == {str(lighthouse)}
+    assert str(lighthouse) in cited_sources(ask(server, "Who built the lighthouse of Varkona?"))
+    again = qa(server, "index", str(lighthouse.parent), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["chunks_written"] == 0
