@@ -154,26 +154,32 @@ def _count_tokens(text: str, units: list[_Unit]) -> None:
 
 
 def _fit(text: str, units: list[_Unit], max_tokens: int) -> list[_Unit]:
-    """Units over max_tokens (dense text: symbols, CJK) halved between words until each fits."""
+    """Units over max_tokens (dense text: symbols, CJK, one-letter lines) cut into as many equal pieces as their
+    token count asks for, between words where there are any, and counted again until each fits."""
     while any(u.tokens > max_tokens for u in units):
-        fitted, halves = [], []
+        fitted, pieces = [], []
         for unit in units:
             if unit.tokens <= max_tokens or unit.end - unit.start < 2:
                 fitted.append(unit)
                 continue
-            middle = (unit.start + unit.end) // 2
-            cut = text.rfind(" ", unit.start + 1, middle + 1)
-            cut = cut if cut > unit.start else middle
-            parts = [
-                _Unit(unit.start, cut, unit.kind, unit.region),
-                _Unit(cut, unit.end, unit.kind, unit.region),
-            ]
-            parts = [p for p in (_trimmed(text, p) for p in parts) if p.end > p.start]
-            fitted.extend(parts)
-            halves.extend(parts)
-        _count_tokens(text, halves)
-        if not halves:
+            parts = -(-unit.tokens * 10 // (max_tokens * 9))  # ceil(tokens / 90% of the limit): at least 2
+            step = max((unit.end - unit.start) // parts, 1)
+            start = unit.start
+            while start < unit.end:
+                cut = min(start + step, unit.end)
+                if cut < unit.end:
+                    space = max(
+                        text.rfind(" ", start + step // 2, cut), text.rfind("\n", start + step // 2, cut)
+                    )
+                    cut = space if space > start else cut
+                piece = _trimmed(text, _Unit(start, cut, unit.kind, unit.region))
+                if piece.end > piece.start:
+                    fitted.append(piece)
+                    pieces.append(piece)
+                start = cut
+        if not pieces:
             break
+        _count_tokens(text, pieces)
         units = fitted
     return units
 
