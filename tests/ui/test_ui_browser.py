@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ui_helpers import SEED_QUESTION, ask, use_collection
+from ui_helpers import SEED_QUESTION, ask, choose_model, use_collection
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_clicking_a_citation_shows_its_passage(page):
 def test_follow_up_question_sends_the_chat_history(page, llm):
     from llm_server import Reply
 
-    page.locator("#qa-model textarea, #qa-model input").first.fill("openai/test-model")
+    choose_model(page, "openai/test-model")
     llm.script(Reply("Mike Waltz is the national security adviser. [1]"))
     ask(page, SEED_QUESTION)
     seen = len(llm.requests)
@@ -151,11 +151,7 @@ def test_remove_an_uploaded_document(page, ui_home):
 def test_the_model_setting_is_used_and_model_errors_show_in_the_page(page, llm):
     from llm_server import Reply, Status
 
-    def choose_model(name: str) -> None:  # a dropdown of the models the server offers
-        page.click("#qa-model input")
-        page.get_by_role("option", name=name).click()
-
-    choose_model("openai/test-model")
+    choose_model(page, "openai/test-model")
     llm.script(Reply("Mike Waltz is the national security adviser. [1]"))
     reply = ask(page, SEED_QUESTION)
     assert "Waltz" in reply.inner_text()
@@ -168,7 +164,7 @@ def test_the_model_setting_is_used_and_model_errors_show_in_the_page(page, llm):
     assert "qa-error" in reply.get_attribute("class")
     assert "API key" in reply.inner_text()
     # The page goes on: back to the built-in answerer.
-    choose_model("extractive")
+    choose_model(page, "extractive")
     assert "Waltz" in ask(page, SEED_QUESTION).inner_text()
 
 

@@ -22,3 +22,9 @@ def use_collection(page, name: str) -> None:
     box = page.locator("#qa-collection textarea, #qa-collection input").first
     box.fill(name)
     box.press("Enter")
+
+
+def choose_model(page, name: str) -> None:
+    """Pick `name` in the page's model dropdown (it lists only the models the server offers)."""
+    page.click("#qa-model input")
+    page.get_by_role("option", name=name).click()
