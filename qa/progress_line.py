@@ -52,6 +52,8 @@ class ProgressLine:
             what, done, total, first = self.what, self.done, self.total, self.first_event
         now = self.clock()
         elapsed = now - self.started
+        if first is None:  # the run has not started counting yet (the store is being opened)
+            return f"{_duration(elapsed)} elapsed  opening the collection"
         parts = [f"{self.amount(done)}/{self.amount(total)}"]
         if total:
             parts.append(f"{100 * done // total}%")
