@@ -6,7 +6,9 @@
 1. Builds a collection of about --size chunks on the server (the Python docs corpus of benchmarks/corpus.py, written by
    our own store code; vectors real for the first 1,000 chunks, seeded-noise copies after that), once.
 2. Warm `ask` (extractive) on one machine: every question asked once untimed, then timed twice in turn (which
-   one goes first alternates): with the freshness check (one `get` of the generation stamp) and without it. Prints both p50s, their difference, and the check's own p50.
+   one goes first alternates), with the embedder's cache of recent texts kept (repeated questions) and cleared
+   before each ask (new questions: the question and the candidate sentences are embedded): with the freshness check (one `get` of the generation stamp, made while the
+   question is embedded) and without it. Prints both p50s, their difference, and the check's own p50.
 3. A fresh machine (an empty QA_HOME, in a new process): the seconds until its lexical cache is built from the
    server, and until its first answer (model loading included).
 """
@@ -48,13 +50,14 @@ def build(work: Path, url: str, size: int) -> str:
     return collection
 
 
-def warm_ask(url: str, collection: str, questions: list[str], rounds: int) -> dict:
+def warm_ask(url: str, collection: str, questions: list[str], rounds: int, new_questions: bool) -> dict:
     import qa
 
     with tempfile.TemporaryDirectory() as home:
         s = settings_for(Path(home), url, collection)
         assistant = qa.Assistant(s)
         retriever = assistant.retriever(s)
+        embedder = assistant.embedder(s.index_config())
         for q in questions:
             assistant.ask(
                 q
@@ -64,6 +67,8 @@ def warm_ask(url: str, collection: str, questions: list[str], rounds: int) -> di
             for i, q in enumerate(questions):
                 for check in (True, False) if (i + n) % 2 else (False, True):  # neither always goes first
                     retriever.check_freshness = check
+                    if new_questions:  # each ask embeds its question and answer sentences, as a new one does
+                        getattr(embedder, "clear_cache", lambda: None)()
                     started = time.perf_counter()
                     assistant.ask(q)
                     times[check].append(time.perf_counter() - started)
@@ -130,7 +135,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     collection = build(work, args.url, args.size)
     questions = common.QUESTIONS[: args.questions]
-    result = {"size": args.size, "warm": warm_ask(args.url, collection, questions, args.rounds)}
+    result = {
+        "size": args.size,
+        "warm_repeated_questions": warm_ask(args.url, collection, questions, args.rounds, False),
+        "warm_new_questions": warm_ask(args.url, collection, questions, args.rounds, True),
+    }
     print(json.dumps(result), flush=True)
     result["fresh_home"] = [fresh_home(args.url, collection, questions[0]) for _ in range(args.fresh_runs)]
     print(json.dumps(result, indent=2))

@@ -64,7 +64,7 @@ class LexicalHit:
 class LexicalIndex(Protocol):
     """What retrieval needs of the lexical side (Catalog is the one implementation)."""
 
-    def refresh(self, store) -> bool: ...
+    def refresh(self, store, stamp: object = ...) -> bool: ...
     def search(self, query: str, limit: int) -> list[LexicalHit]: ...
     def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]: ...
     def known_ids(self, ids: Iterable[str]) -> set[str]: ...
@@ -125,10 +125,12 @@ class Catalog:
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # -- keeping the cache current --------------------------------------------------------------------------
-    def refresh(self, store) -> bool:
-        """Bring the cache up to the store's last committed change; True when anything had to be read."""
+    def refresh(self, store, stamp: object = ...) -> bool:
+        """Bring the cache up to the store's last committed change; True when anything had to be read.
+        `stamp`: the store's generation stamp when the caller has just read it (the check then costs nothing)."""
         with self._lock:
-            stamp = store.generation()
+            if stamp is ...:  # not given: read it now
+                stamp = store.generation()
             if (stamp or "") == (self.get_meta("generation") or ""):
                 return False
             records = store.manifest()  # read after the stamp: a later change leaves a newer stamp behind

@@ -58,17 +58,20 @@ class Retriever:
     check_freshness = True  # benchmarks turn it off to measure what it costs
 
     def retrieve(self, question: str, top_k: int) -> list[Passage]:
-        if self.check_freshness:  # one small get; reads more only when another machine changed something
-            self.catalog.refresh(self.store)
+        cfg = self.config
+        # The freshness check (one small get of the store's generation stamp) runs while the question is
+        # embedded; the cache is brought up to date before anything is searched.
+        stamp = _background(self.store.generation) if self.check_freshness else None
+        query_vector = self.embedder().embed_query(question) if cfg.use_dense else None
+        if stamp is not None:
+            self.catalog.refresh(self.store, stamp=stamp.result())
         if self.catalog.chunk_count() == 0:
             raise NothingIndexedError(self.collection)
-        cfg = self.config
         n = max(cfg.candidates, top_k)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         chunks: dict[str, Chunk] = {}
         if cfg.use_dense:
-            query_vector = self.embedder().embed_query(question)
             hits = self.store.query(query_vector, n)
             live = self.catalog.known_ids(hit.chunk_id for hit in hits)  # not a version still being written
             for hit in hits:
@@ -97,6 +100,19 @@ class Retriever:
             if len(passages) == top_k:  # the rest of this window was still checked for copies
                 break
         return passages
+
+
+_pool = None
+
+
+def _background(fn):
+    """fn() on a small shared thread pool (made on first use); its Future."""
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qa-freshness")
+    return _pool.submit(fn)
 
 
 def _chunk_of(hit: DenseHit) -> Chunk:
