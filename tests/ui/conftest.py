@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from ui_helpers import LIBRARY_COLLECTION, write_library
 
 from ui.devserver import index_paths, running_app
 
@@ -22,30 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-LIBRARY_COLLECTION = "library"
-LONG_TOKEN = "/".join(f"segment{i:03d}" for i in range(60))  # 659 characters without a space
-
-
-def write_library(folder: Path) -> Path:
-    """Documents in folders, with headings, files of the same name in two folders, and a very long line."""
-    for part in ("library", "tutorial"):
-        for n in range(20):
-            topic = f"{part.capitalize()} topic {n:02d}"
-            text = (
-                f"# {topic}\n\n## Overview\n\nThe {part} page number {n} explains item {n * 7} of the "
-                f"{part}.\n\n## Details\n\nItem {n * 7} of the {part} is kept in drawer {n + 100}.\n"
-            )
-            (folder / part).mkdir(parents=True, exist_ok=True)
-            (folder / part / f"page{n:02d}.md").write_text(text, encoding="utf-8")
-    (folder / "notes").mkdir()
-    (folder / "notes" / "paths.txt").write_text(
-        f"The archive path of the Quillon ledger is {LONG_TOKEN} on the old server.\n"
-        "The Quillon ledger was started by the clerk Amadou Brisk\nin the winter of 1911, at the harbour office.\n",
-        encoding="utf-8",
-    )
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,7 @@ supporting sentence highlighted, a wide question box, the question length limit.
 from __future__ import annotations
 
 import pytest
-from conftest import LIBRARY_COLLECTION, LONG_TOKEN
-from ui_helpers import ask, use_collection
+from ui_helpers import LIBRARY_COLLECTION, LONG_TOKEN, ask, use_collection
 
 pytestmark = pytest.mark.browser
 

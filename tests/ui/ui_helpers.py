@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 SEED_QUESTION = "Who is Donald Trump's national security adviser?"
 ANSWERED = "#qa-chat .qa-answer, #qa-chat .qa-refusal, #qa-chat .qa-error"
 
@@ -28,3 +30,27 @@ def choose_model(page, name: str) -> None:
     """Pick `name` in the page's model dropdown (it lists only the models the server offers)."""
     page.click("#qa-model input")
     page.get_by_role("option", name=name).click()
+
+
+LIBRARY_COLLECTION = "library"
+LONG_TOKEN = "/".join(f"segment{i:03d}" for i in range(60))  # 659 characters without a space
+
+
+def write_library(folder: Path) -> Path:
+    """Documents in folders, with headings, files of the same name in two folders, and a very long line."""
+    for part in ("library", "tutorial"):
+        for n in range(20):
+            topic = f"{part.capitalize()} topic {n:02d}"
+            text = (
+                f"# {topic}\n\n## Overview\n\nThe {part} page number {n} explains item {n * 7} of the "
+                f"{part}.\n\n## Details\n\nItem {n * 7} of the {part} is kept in drawer {n + 100}.\n"
+            )
+            (folder / part).mkdir(parents=True, exist_ok=True)
+            (folder / part / f"page{n:02d}.md").write_text(text, encoding="utf-8")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "paths.txt").write_text(
+        f"The archive path of the Quillon ledger is {LONG_TOKEN} on the old server.\n"
+        "The Quillon ledger was started by the clerk Amadou Brisk\nin the winter of 1911, at the harbour office.\n",
+        encoding="utf-8",
+    )
+    return folder
