@@ -278,3 +278,38 @@ def bm25_agrees_with_chroma(home: Path, state: CollectionState, samples: int = 2
             assert set(hits) <= chroma, "BM25 returns chunks that Chroma does not hold"
     finally:
         db.close()
+
+
+@dataclass
+class Measured:
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_mb: float  # the process's peak resident memory (the kernel's ru_maxrss)
+    seconds: float
+
+
+def run_measured(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 600) -> Measured:
+    """Run one process to its end and read its own peak RSS from wait4 (not the sum of other children)."""
+    import os
+    import tempfile
+    import time
+
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise AssertionError(f"{command[:3]} did not finish within {timeout:.0f} s")
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, time.monotonic() - started
+        )
