@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hostile_corpus import SHAPES, write_lying_docx, write_shape  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-LIMIT_MB = 1500  # the bound the README states: peak RSS of one `qa index` run on any file up to the size limit
+LIMIT_MB = (
+    1500  # the bound the README states: peak RSS of one `qa index` run on any file up to the size limit
+)
 
 CHUNK_ONLY = """
 import json, sys

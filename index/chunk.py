@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.document import Chunk, Document
@@ -31,7 +32,7 @@ class ChunkingConfig:
 DEFAULT_CHUNKING = ChunkingConfig()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     start: int
     end: int
@@ -49,11 +50,54 @@ def chunk_document(doc: Document, config: ChunkingConfig = DEFAULT_CHUNKING) -> 
     chunk of its own: it opens the next section's first chunk. A chunk that is one topic embeds and ranks better
     than one that straddles two (measured on SQuAD: eval/tune_retrieval.py).
     """
-    blocks: list[list[_Unit]] = []
     regions = _regions(doc)
-    block_ends = [b.end for b in doc.blocks]
+    spans: list[_Span] = []
+    group: list[_Unit] = []
+    used = 0  # tokens in group, kept as it changes: summing the group for every unit made chunking slow
+    for units in _fitted_blocks(doc, regions, config):
+        if group and units[0].region != group[-1].region and not _heading_only(group, config):
+            _flush(group, spans)
+            group, used = [], 0
+        total = sum(u.tokens for u in units)
+        if group and used + total > config.max_tokens:
+            _flush(group, spans)  # the next block does not fit: start it in a chunk of its own
+            group, used = [], 0
+        if total <= config.max_tokens:
+            group.extend(units)
+            used += total
+            continue
+        for unit in units:  # a long block: its sentences or lines packed, prose with overlap
+            if group and used + unit.tokens > config.max_tokens:
+                _flush(group, spans)
+                overlap = 0 if unit.kind in _LINE_KINDS else config.overlap_tokens
+                group = _overlap_tail(group, overlap, config.max_tokens - unit.tokens)
+                used = _tokens(group)
+            group.append(unit)
+            used += unit.tokens
+    _flush(group, spans)
+    return _to_chunks(doc, regions, spans)
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A finished chunk's place: what is kept of its units once the group is flushed."""
+
+    start: int
+    end: int
+    tokens: int
+    kind: str
+    region: int  # its last unit's section (a heading-only lead-in takes its content's path)
+
+
+def _fitted_blocks(
+    doc: Document, regions: list[tuple[int, int]], config: ChunkingConfig
+) -> Iterator[list[_Unit]]:
+    """Each block's units with their token counts, in document order. Blocks are split and counted in batches
+    of about _COUNT_BATCH units, so memory holds one batch, never every sentence of a long document."""
+    pending: list[list[_Unit]] = []
+    size = 0
     for index, (region_start, region_end) in enumerate(regions):
-        for start, end, kind in _blocks(doc, block_ends, region_start, region_end):
+        for start, end, kind in _blocks(doc, region_start, region_end):
             spans = (
                 _lines(doc.text, start, end) if kind in _LINE_KINDS else sentence_spans(doc.text, start, end)
             )
@@ -63,30 +107,18 @@ def chunk_document(doc: Document, config: ChunkingConfig = DEFAULT_CHUNKING) -> 
                 for s, e in _cap_chars(doc.text, *span, config.max_chars)
             ]
             if units:
-                blocks.append(units)
-    _count_tokens(doc.text, [u for units in blocks for u in units])
-    blocks = [_fit(doc.text, units, config.max_tokens) for units in blocks]
-    spans: list[list[_Unit]] = []
-    group: list[_Unit] = []
+                pending.append(units)
+                size += len(units)
+            if size >= _COUNT_BATCH:
+                yield from _counted(doc.text, pending, config.max_tokens)
+                pending, size = [], 0
+    yield from _counted(doc.text, pending, config.max_tokens)
+
+
+def _counted(text: str, blocks: list[list[_Unit]], max_tokens: int) -> Iterator[list[_Unit]]:
+    _count_tokens(text, [u for units in blocks for u in units])
     for units in blocks:
-        if group and units[0].region != group[-1].region and not _heading_only(group, config):
-            _flush(group, spans)
-            group = []
-        total = sum(u.tokens for u in units)
-        if group and _tokens(group) + total > config.max_tokens:
-            _flush(group, spans)  # the next block does not fit: start it in a chunk of its own
-            group = []
-        if total <= config.max_tokens:
-            group.extend(units)
-            continue
-        for unit in units:  # a long block: its sentences or lines packed, prose with overlap
-            if group and _tokens(group) + unit.tokens > config.max_tokens:
-                _flush(group, spans)
-                overlap = 0 if unit.kind in _LINE_KINDS else config.overlap_tokens
-                group = _overlap_tail(group, overlap, config.max_tokens - unit.tokens)
-            group.append(unit)
-    _flush(group, spans)
-    return _to_chunks(doc, regions, spans)
+        yield _fit(text, units, max_tokens)
 
 
 def _regions(doc: Document) -> list[tuple[int, int]]:
@@ -94,25 +126,23 @@ def _regions(doc: Document) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(starts, starts[1:]) if b > a]
 
 
-def _blocks(doc: Document, block_ends: list[int], start: int, end: int) -> list[tuple[int, int, str]]:
+def _blocks(doc: Document, start: int, end: int) -> Iterator[tuple[int, int, str]]:
     """The blocks inside text[start:end]: the loader's, or blank-line separated prose for plain text."""
     if doc.blocks:
-        return _clipped_blocks(doc, block_ends, start, end)
-    spans, cursor = [], start
+        first = bisect.bisect_left(doc.blocks, start + 1, key=lambda b: b.end)
+        for i in range(first, len(doc.blocks)):
+            block = doc.blocks[i]
+            if block.start >= end:
+                break
+            yield max(block.start, start), min(block.end, end), block.kind
+        return
+    cursor = start
     for match in _BLANK_LINE.finditer(doc.text, start, end):
-        spans.append((cursor, match.start(), "prose"))
+        if doc.text[cursor : match.start()].strip():
+            yield cursor, match.start(), "prose"
         cursor = match.end()
-    spans.append((cursor, end, "prose"))
-    return [(s, e, k) for s, e, k in spans if doc.text[s:e].strip()]
-
-
-def _clipped_blocks(doc: Document, block_ends: list[int], start: int, end: int) -> list[tuple[int, int, str]]:
-    found = []
-    for block in doc.blocks[bisect.bisect_right(block_ends, start) :]:
-        if block.start >= end:
-            break
-        found.append((max(block.start, start), min(block.end, end), block.kind))
-    return found
+    if doc.text[cursor:end].strip():
+        yield cursor, end, "prose"
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -201,12 +231,12 @@ def _heading_only(group: list[_Unit], config: ChunkingConfig) -> bool:
     return all(u.kind == "heading" for u in group) and _tokens(group) <= config.heading_only_tokens
 
 
-def _flush(group: list[_Unit], spans: list[list[_Unit]]) -> None:
+def _flush(group: list[_Unit], spans: list[_Span]) -> None:
     if not group:
         return
-    if spans and spans[-1][0].start <= group[0].start and group[-1].end <= spans[-1][-1].end:
+    if spans and spans[-1].start <= group[0].start and group[-1].end <= spans[-1].end:
         return  # only overlap left: already inside the previous chunk
-    spans.append(list(group))
+    spans.append(_Span(group[0].start, group[-1].end, _tokens(group), _kind(group), group[-1].region))
 
 
 def _overlap_tail(group: list[_Unit], overlap: int, room: int) -> list[_Unit]:
@@ -230,18 +260,15 @@ def _kind(units: list[_Unit]) -> str:
     return max(body, key=body.get)
 
 
-def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[list[_Unit]]) -> list[Chunk]:
-    block_ends = [b.end for b in doc.blocks]
+def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[_Span]) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
-    for ordinal, units in enumerate(spans):
-        start, end = units[0].start, units[-1].end
+    for ordinal, span in enumerate(spans):
+        start, end = span.start, span.end
         text = doc.text[start:end]
         occurrence = seen.get(text, 0)
         seen[text] = occurrence + 1
-        section = doc.section_at(
-            regions[units[-1].region][0]
-        )  # a heading-only lead-in takes its content's path
+        section = doc.section_at(regions[span.region][0])  # a heading-only lead-in takes its content's path
         chunks.append(
             Chunk(
                 id=chunk_id(doc.source, text, occurrence),
@@ -253,11 +280,8 @@ def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[list[_
                 heading=section.heading,
                 page=doc.section_at(start).page,
                 ordinal=ordinal,
-                tokens=_tokens(units),
-                kind=_kind(units),
-                blocks=tuple(
-                    (s - start, e - start, k) for s, e, k in _clipped_blocks(doc, block_ends, start, end)
-                ),
+                tokens=span.tokens,
+                kind=span.kind,
             )
         )
     return chunks

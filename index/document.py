@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 BLOCK_KINDS = ("prose", "list", "table", "code", "heading")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """From `start` on (a character offset into the document text), text sits under `heading` on `page`."""
 
@@ -18,7 +18,7 @@ class Section:
     page: int | None = None  # 1-based page number (PDF)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """text[start:end] is one paragraph, list, table, code block or heading of the document."""
 
@@ -45,7 +45,7 @@ class Document:
         return self.sections[max(i, 0)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     id: str  # stable: the same source and text give the same id
     source: str

@@ -28,7 +28,10 @@ class Unit(NamedTuple):
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•‣◦▪–]|\d{1,3}[.)]|\((?:\d{1,3}|[a-z])\))[ \t]+\S")
 _RULE = re.compile(r"[ \t]*([=\-~^*#+_`:.'\"])\1{2,}[ \t]*")  # a heading underline or a horizontal rule
 _GRID = re.compile(r"[ \t]*\+[-=+]{3,}\+?[ \t]*")  # an RST grid-table border
-_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)""")
+# The last mark of a run ("...", "?!") with its closing quotes or brackets, then whitespace. Matching the run
+# itself ([.!?…]+) backtracked through every suffix of a long run of dots: quadratic time.
+_SENTENCE_END = re.compile(r"""[.!?…](?=["'”’)\]]*\s)""")
+_CLOSERS = "\"'”’)]"
 _WORD_BEFORE = re.compile(r"[\w.]{1,20}$")
 _NO_HEADING_END = ".,;:!?-–—([{"
 # Lines starting otherwise are plain text (or a table row, which holds " | "): no pattern needs trying.
@@ -205,14 +208,17 @@ def _looks_like_heading(line: str, nxt_line: str) -> bool:
 def _split_paragraph(text: str, start: int, end: int, kind: str, units: list[Unit]) -> None:
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        nxt = match.end()
+        stop = match.end()
+        while stop < end and text[stop] in _CLOSERS:
+            stop += 1
+        nxt = stop
         while nxt < end and text[nxt].isspace():
             nxt += 1
         if nxt >= end:
             break
         if text[nxt].islower() or _is_abbreviation(text, match.start(), cursor):
             continue
-        _append(text, cursor, match.end(), kind, units)
+        _append(text, cursor, stop, kind, units)
         cursor = nxt
     _append(text, cursor, end, kind, units)
 

@@ -9,6 +9,7 @@ pages, so a citation names its page.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from index.document import Document
 from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder
-from index.loaders.files import check_size
+from index.loaders.files import read_bytes
 
 _PAGE_NUMBER = re.compile(
     r"(?:page\s+)?[-–—\s]*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[-–—\s]*|[ivxlcdm]{1,6}", re.I
@@ -34,10 +35,10 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
 
     from pypdf import PdfReader
 
-    check_size(path.stat().st_size, max_bytes)
+    data = read_bytes(path, max_bytes)  # opened once, checked; pypdf reads the bytes, not the path
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly on slightly broken files
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise LoadError("encrypted PDF; decrypt it first (for example with `qpdf --decrypt`)")
         pages = [page.extract_text() or "" for page in reader.pages]
