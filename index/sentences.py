@@ -13,6 +13,7 @@ end a sentence. One pass over the text with bounded look-back: linear time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 
@@ -122,12 +123,14 @@ def sentence_units(
     if blocks:
         return _with_block_kinds(sentence_units(text, start, end), blocks)
     units: list[Unit] = []
-    lines = text[start:end].splitlines(keepends=True)
+    lines = _raw_lines(text, start, end)
     group_start = group_end = -1  # the paragraph or list item being gathered
     group_kind = "prose"
     previous = "blank"  # the kind of the previous line
     ls = start
-    for i, raw in enumerate(lines):
+    upcoming = next(lines, None)
+    while upcoming is not None:
+        raw, upcoming = upcoming, next(lines, None)
         line = raw.rstrip("\r\n")
         le = ls + len(line)
         kind = _line_kind(line, previous)
@@ -140,7 +143,7 @@ def sentence_units(
             if kind == "list":
                 group_start, group_end, group_kind = ls, le, "list"
             elif kind == "text":
-                if i + 1 < len(lines) and _looks_like_heading(line, lines[i + 1].rstrip("\r\n")):
+                if upcoming is not None and _looks_like_heading(line, upcoming.rstrip("\r\n")):
                     _append(text, ls, le, "heading", units)
                     kind = "heading"
                 else:
@@ -163,6 +166,20 @@ def _with_block_kinds(units: list[Unit], blocks: tuple[tuple[int, int, str], ...
         inside = i < len(blocks) and blocks[i][0] <= unit.start
         kinds.append(unit._replace(kind=blocks[i][2]) if inside else unit)
     return kinds
+
+
+# A line and its line break, as str.splitlines(keepends=True) cuts them.
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE = re.compile(f"[^{_BREAKS}]*(?:\r\n|[{_BREAKS}])?")
+
+
+def _raw_lines(text: str, start: int, end: int) -> Iterator[str]:
+    """The lines of text[start:end] one at a time: a list of them all took ~50 bytes per line of memory."""
+    position = start
+    while position < end:
+        line = _LINE.match(text, position, end)
+        yield line.group()
+        position = line.end()
 
 
 def _line_kind(line: str, previous: str) -> str:
