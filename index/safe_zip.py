@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from index.errors import LoadError
 
@@ -69,7 +70,15 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> by
                 if size > budget:
                     raise _too_much(size, budget, info.filename)
                 parts.append(block)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as e:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        ValueError,
+    ) as e:
         raise LoadError(f"corrupt .docx: '{info.filename}' cannot be inflated ({e})") from None
     return b"".join(parts)
 
