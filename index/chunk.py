@@ -282,6 +282,9 @@ def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[_Span]
                 ordinal=ordinal,
                 tokens=span.tokens,
                 kind=span.kind,
+                blocks=tuple((s - start, e - start, k) for s, e, k in _blocks(doc, start, end))
+                if doc.blocks
+                else (),
             )
         )
     return chunks
