@@ -36,19 +36,13 @@ class Row:
     via_ask: bool = False  # measured through qa.ask (the shipped defaults)
 
 
-NO_RULES = {
-    "min_coverage": 0.0,
-    "refuse_missing_names": False,
-    "refuse_negation_mismatch": False,
-    "refuse_contradiction": False,
-}
 ROWS = [
     Row("dense only", retrieval={"use_lexical": False}),
     Row("bm25 only", retrieval={"use_dense": False}),
     Row("rrf (k=60, equal weights)", retrieval={"fusion": "rrf", "lexical_weight": 1.0}),
     Row("score fusion, chunks<=160", max_tokens=160, overlap_tokens=32),
     Row("no semantic re-rank of sentences", extractive={"semantic_weight": 0.0}),
-    Row("only the score threshold refuses", extractive=NO_RULES),
+    Row("no refusal model (answers whenever it can)", extractive={"learned_refusal": False}),
     Row("single-sentence answers", extractive={"pair_words": 0}),
     Row("default (score fusion, chunks<=220)", via_ask=True),
 ]

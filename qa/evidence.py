@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from index.text import STOPWORDS
+from index.text import STOPWORDS, content_terms
 
 if TYPE_CHECKING:
     from qa.answer import Passage
@@ -110,6 +110,32 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
 
 
 _FOLLOWING_NAME = re.compile(r"\s+([A-Z][a-z]\w+)")
+
+
+def name_forms(question: str, text: str) -> dict[str, str]:
+    """For the question's names the text spells in another form, the question's term -> the text's term:
+    "France" asked, "French" written (the same first four consonants, and initial)."""
+    terms = set(content_terms(text))
+    by_skeleton: dict[str, str] = {}
+    for word in _CAPITALIZED.findall(text):
+        if len(_skeleton(word)) >= 3:
+            by_skeleton.setdefault(
+                _skeleton(word) + word[0].lower(), content_terms(word)[0] if content_terms(word) else ""
+            )
+    forms = {}
+    for word in _CAPITALIZED.findall(question, _first_word_end(question)):
+        term = content_terms(word)
+        if not term or term[0] in terms:
+            continue
+        other = by_skeleton.get(_skeleton(word) + word[0].lower())
+        if other:
+            forms[term[0]] = other
+    return forms
+
+
+def _first_word_end(text: str) -> int:
+    first = _WORD.search(text)
+    return first.end() if first else 0
 
 
 def _skeleton(word: str) -> str:

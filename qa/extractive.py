@@ -15,9 +15,8 @@ A unit is scored by cheap evidence (weights chosen on SQuAD, see benchmarks/tune
 Then the best four by that score are re-ranked with the embedding model (question vs unit cosine):
 +2-3 points for four short model inputs; embedding all ~35 candidates costs ten times more.
 
-Refusal: the question's rare words are missing from every passage (off topic), it names something (a proper
-name or a number) that the best unit's passage does not mention (unless that unit is semantically close to
-the question), it asks what is *not* so while the best unit negates nothing, or the best unit scores too low.
+Refusal is a learned decision (qa.refusal): a logistic regression over the evidence (scores, coverage of the
+question, names the passages lack, negation, the kind of unit...), fitted by training/train_refusal.py.
 """
 
 from __future__ import annotations
@@ -37,10 +36,11 @@ from qa.evidence import (
     answer_type_cue,
     contradicts,
     missing_names,
-    negated,
+    name_forms,
     question_type,
 )
 from qa.followup import rewrite_followup
+from qa.refusal import RefusalModel, load_model, signals
 from qa.units import ANSWER_KINDS, Unit, clean_markup, passage_units, row_text
 
 __all__ = [
@@ -60,6 +60,9 @@ _ASKS_FOR_CODE = re.compile(
     re.I,
 )
 
+# Units that only documentation has (SQuAD's Wikipedia prose has lists and lead-ins too, but none of these)
+_STRUCTURE_KINDS = ("signature", "code", "row", "heading")
+
 # Words that say how to answer, not what about: no document sentence needs to contain them.
 _ASKING_TERMS = set(content_terms("show tell explain describe example examples please give me know"))
 _CODE_TERMS = set(content_terms("code snippet syntax command line shell write type spell"))
@@ -75,12 +78,7 @@ class ExtractiveConfig:
     semantic_top: int = 4  # ...only the best this many by the cheap score (0: all of them, slow on CPU)
     pair_words: int = 32  # a second unit joins the best one when both fit in this many words...
     pair_gap: float = 0.4  # ...and it scores nearly as well
-    min_score: float = 0.75  # refuse when the best unit scores below this
-    min_coverage: float = 0.2  # refuse when less of the question (rarity-weighted) is in the passages
-    refuse_missing_names: bool = True
-    names_min_similarity: float = 0.6  # ...unless the best unit is at least this close to the question
-    refuse_negation_mismatch: bool = True
-    refuse_contradiction: bool = True
+    learned_refusal: bool = True  # False: answer whenever there is a candidate (to measure without it)
 
 
 DEFAULT_EXTRACTIVE = ExtractiveConfig()
@@ -117,9 +115,16 @@ class Choice:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder=None, config: ExtractiveConfig = DEFAULT_EXTRACTIVE):
+    def __init__(self, embedder=None, config: ExtractiveConfig = DEFAULT_EXTRACTIVE, refusal=None):
         self.embedder = embedder
         self.config = config
+        self._refusal = refusal
+
+    @property
+    def refusal(self) -> RefusalModel:
+        if self._refusal is None:
+            self._refusal = load_model()
+        return self._refusal
 
     def stream(self, query: Query, passages: list[Passage]):
         answer = self.answer(query, passages)
@@ -155,6 +160,7 @@ class ExtractiveAnswerer:
         scored_question = query.search_text
         wants_code = bool(_ASKS_FOR_CODE.search(scored_question))
         candidates = [c for p in passages for c in _candidates(p, said)]
+        structured = any(c.unit.kind in _STRUCTURE_KINDS for c in candidates)
         answerable = [
             c for c in candidates if c.unit.kind in ANSWER_KINDS or (wants_code and c.unit.kind == "code")
         ]
@@ -164,13 +170,15 @@ class ExtractiveAnswerer:
             question_terms -= _CODE_TERMS
         if not candidates or not question_terms:
             return None
+        forms = name_forms(scored_question, " ".join(c.shown for c in candidates))
+        question_terms = {forms.get(t, t) for t in question_terms}  # "France" asked, "French" written
         idf = _idf(candidates)
         weight = {t: idf(t) for t in question_terms}
         self._score(scored_question, question_terms, weight, candidates)
         ranked = sorted(candidates, key=lambda c: -c.score)  # stable: ties keep passage and reading order
         passage_terms = set(content_terms(" ".join(f"{p.title} {p.heading} {p.text}" for p in passages)))
         coverage = sum(w for t, w in weight.items() if t in passage_terms) / (sum(weight.values()) or 1.0)
-        return Choice(scored_question, ranked, weight, coverage)
+        return Choice(scored_question, ranked, weight, coverage, {"structured": float(structured)})
 
     def _score(self, question: str, question_terms: set[str], weight: dict[str, float], candidates) -> None:
         cfg = self.config
@@ -215,21 +223,13 @@ class ExtractiveAnswerer:
         return candidate.similarity
 
     def _refuse(self, choice: Choice, passages: list[Passage]) -> bool:
-        cfg = self.config
-        question, best = choice.question, choice.ranked[0]
-        if choice.coverage < cfg.min_coverage:
-            return True  # off topic: the question's rare words are not in the passages
-        if (
-            cfg.refuse_missing_names
-            and missing_names(question, [best.passage])
-            and self._similarity(question, best) < cfg.names_min_similarity
-        ):
-            return True  # a name the passage lacks, in a sentence not close enough to stand in for it
-        if cfg.refuse_negation_mismatch and negated(question) and not negated(best.shown):
-            return True
-        if cfg.refuse_contradiction and contradicts(question, best.shown):
-            return True
-        return best.score < cfg.min_score
+        if not self.config.learned_refusal:
+            return False
+        return self.refusal.refuse(self.signals(choice, passages))
+
+    def signals(self, choice: Choice, passages: list[Passage]) -> dict[str, float]:
+        """The numbers the refusal model weighs (qa.refusal), for this question's choice."""
+        return signals(choice, passages, lambda c: self._similarity(choice.question, c))
 
 
 def _candidates(passage: Passage, said: str) -> list[_Candidate]:

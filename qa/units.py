@@ -26,7 +26,14 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_LINE = re.compile(r"^\s*(>>>|\.\.\.\s|\$ |% |#!|[{}\[\]();]+\s*$)")
 _SIGNATURE = re.compile(
     r"^\s*(?:(?:class|def|async def|exception|function|method|classmethod|staticmethod|attribute|data)\s+)?"
-    r"[A-Za-z_][\w.]*\s*\([^)]*\)?\s*(?:->\s*[^\s]+)?\s*[¶#]?\s*$"
+    r"[A-Za-z_][\w.]*\((?:[^.]|\.(?!\s))*(?:\)|\\|,)\s*(?:->\s*\S+)?\s*[¶#]?\s*$"
+)
+# "class logging.Handler", "exception json.JSONDecodeError(msg, doc, pos)", "logging.DEBUG": rendered
+# object descriptions (the docutils/Sphinx loaders write these where the source had a directive)
+_OBJECT_LINE = re.compile(
+    r"^\s*(?:(?:class|exception|data|attribute|method|function|classmethod|staticmethod|property|"
+    r"abstractmethod|async|coroutine|awaitable|decorator|opcode)\s+)+[A-Za-z_][\w.]*(?:\(.*\))?"
+    r"(?:\s*->\s*\S+)?\s*$|^\s*[A-Za-z_]\w*(?:\.\w+)+\s*$"
 )
 _SIMPLE_BORDER = re.compile(r"^\s*=+(\s+=+)*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#\.|[a-z][.)])\s+\S")
@@ -86,6 +93,7 @@ def _blocks(text: str):
     i = 0
     in_fence = False
     literal_indent: int | None = None  # inside an RST literal block ("::" then an indented block)
+    in_code = False  # the previous line was code
     grid = False  # inside a grid table ("+----+----+" borders)
     simple_table = False  # between the borders of an RST simple table ("=====  =====")
     paragraph: list[tuple[int, int]] = []
@@ -179,15 +187,25 @@ def _blocks(text: str):
             yield from flush()
             yield "markup", start + indent, end
             continue
-        if stripped.startswith("|") or "\t" in stripped or "  |  " in line:
+        if (stripped.startswith("|") or "\t" in stripped or " | " in line) and not (
+            _CODE_LINE.match(line) or indent >= 4
+        ):
             yield from flush()
             yield "row", start + indent, end
             continue
-        if _CODE_LINE.match(line) or (indent >= 4 and not paragraph and _looks_like_code(stripped)):
+        if _CODE_LINE.match(line) or (
+            indent >= 4 and not paragraph and (in_code or _looks_like_code(stripped))
+        ):
             yield from flush()
+            in_code = True  # the indented lines right after a code line are code too (its output)
             yield "code", start + indent, end
             continue
-        if _SIGNATURE.match(stripped) and not paragraph and not nxt.strip().startswith(("(", ",")):
+        in_code = False
+        if (
+            (_SIGNATURE.match(stripped) or _OBJECT_LINE.match(stripped))
+            and not paragraph
+            and not nxt.strip().startswith(("(", ","))
+        ):
             yield from flush()
             yield "signature", start + indent, end
             continue

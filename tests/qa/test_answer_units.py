@@ -7,7 +7,7 @@ import pytest
 
 from qa.answer import Passage
 from qa.answerers import Query
-from qa.extractive import ExtractiveAnswerer
+from qa.extractive import ExtractiveAnswerer, ExtractiveConfig
 from qa.units import clean_markup, passage_units, row_text
 
 STR_METHODS = """\
@@ -99,7 +99,8 @@ def answerer():
     from index.embed import get_embedder
     from qa.settings import DEFAULT_EMBED_MODEL
 
-    return ExtractiveAnswerer(get_embedder(DEFAULT_EMBED_MODEL))
+    # which unit answers, whatever the refusal model decides about a lone synthetic passage (tests/qa/test_refusal.py)
+    return ExtractiveAnswerer(get_embedder(DEFAULT_EMBED_MODEL), ExtractiveConfig(learned_refusal=False))
 
 
 def _answer_text(answer) -> str:
