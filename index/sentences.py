@@ -212,7 +212,8 @@ def _looks_like_heading(line: str, nxt_line: str) -> bool:
     line = line.strip()
     following = nxt_line.strip()
     return (
-        len(line) <= 60
+        bool(line)  # a line of Unicode whitespace only ("\xa0\x1e"): not blank to _line_kind, yet empty
+        and len(line) <= 60
         and len(line.split()) <= 10
         and line[-1] not in _NO_HEADING_END
         and bool(following)
