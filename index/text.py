@@ -42,8 +42,7 @@ _IRREGULAR = {
 
 def stem(word: str) -> str:
     """The one stemmer: a lower-cased word's irregular base form, or the word less a common suffix."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
+    word = _IRREGULAR.get(word, word)  # its base then goes through the same rules: "wrote" meets "write"
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
