@@ -75,7 +75,8 @@ class Retriever:
             hits = self.store.query(query_vector, n)
             live = self.catalog.known_ids(hit.chunk_id for hit in hits)  # not a version still being written
             for hit in hits:
-                if hit.chunk_id in live:
+                # No metadata: Chroma found the vector as another run deleted the chunk; it is gone.
+                if hit.chunk_id in live and hit.metadata.get("source"):
                     dense.append((hit.chunk_id, hit.score))
                     chunks[hit.chunk_id] = _chunk_of(hit)
         if cfg.use_lexical:
