@@ -85,10 +85,11 @@ def test_no_key_in_model_errors(llm, llm_settings, status):
 
 
 def test_no_password_of_a_chroma_url_in_store_errors(tmp_path):
+    from index.config import IndexConfig
     from index.store import ChromaStore
 
     with pytest.raises(StoreUnavailableError) as caught:
-        ChromaStore("default", tmp_path, "http://admin:hunter2-secret@127.0.0.1:9", "m")
+        ChromaStore(IndexConfig(home=tmp_path, chroma_url="http://admin:hunter2-secret@127.0.0.1:9"))
     assert "hunter2" not in str(caught.value) and "127.0.0.1:9" in str(caught.value)
 
 
