@@ -36,6 +36,10 @@ OUTSIDE_LINK = (
     "a link to outside the folder being indexed: not followed (`qa index --follow-links` follows it)"
 )
 BATCH_CHUNKS = 512  # chunks embedded and written together
+# What a file becomes depends on the loaders and the chunker as well as on its bytes, so a stored version is
+# the content hash behind this prefix: files indexed by other loading or chunking code (an older release)
+# are indexed again even when they did not change. Bump it whenever loading or chunking changes their output.
+EXTRACTION_VERSION = "x2"
 
 
 @dataclass
@@ -45,6 +49,15 @@ class _Candidate:
     size: int
     mtime_ns: int
     follow: bool = True  # False: found as a file, not a link; a link put in its place later is refused
+
+
+def versioned(content_hash: str) -> str:
+    """The stored version of a file: its content hash under the current extraction code."""
+    return f"{EXTRACTION_VERSION}:{content_hash}"
+
+
+def is_current_version(stored: str) -> bool:
+    return stored.startswith(f"{EXTRACTION_VERSION}:")
 
 
 def open_collection(config: IndexConfig) -> tuple[ChromaStore, Catalog]:
@@ -143,14 +156,14 @@ def _run(
     meter.start()
     for cand in candidates:
         previous = known.get(cand.source)
-        current = previous is not None and previous.state == DONE
+        current = previous is not None and previous.state == DONE and is_current_version(previous.hash)
         if current and (previous.size, previous.mtime_ns) == (cand.size, cand.mtime_ns):
             report.unchanged.append(cand.source)
             meter.skipped(cand.source, cand.size)
             continue
         try:
             check_size(cand.size, max_bytes)  # before hashing: a huge file costs no reading at all
-            digest = hash_file(cand.path, max_bytes, cand.follow)
+            digest = versioned(hash_file(cand.path, max_bytes, cand.follow))
             if current and previous.hash == digest:
                 touched = dataclasses.replace(previous, size=cand.size, mtime_ns=cand.mtime_ns)
                 store.touch([touched])

@@ -161,3 +161,19 @@ def test_questions_find_the_new_text_after_an_update(store_mode, tmp_path):
     assert not answer.refused
     assert "Oosterhuis" in answer.text
     assert answer.citations[0].source == str(files["a"])
+
+
+def test_files_indexed_by_other_extraction_code_are_indexed_again(qa_home, tmp_path, monkeypatch):
+    """An upgrade that changes loading or chunking re-indexes unchanged files instead of keeping the chunks the
+    old code made (the stored version is the content hash under the extraction version)."""
+    import index.pipeline as pipeline
+
+    files = make_docs(tmp_path / "docs")
+    qa.index([tmp_path / "docs"])
+    assert qa.index([tmp_path / "docs"]).chunks_written == 0
+    monkeypatch.setattr(pipeline, "EXTRACTION_VERSION", "older-code")
+    report = qa.index([tmp_path / "docs"])
+    assert sorted(report.updated) == sorted(str(p) for p in files.values())
+    assert report.chunks_written > 0
+    assert qa.index([tmp_path / "docs"]).chunks_written == 0  # and only once
+    assert_mirrors(files.values())
