@@ -299,7 +299,7 @@ def _passages(n: int):
 @fuzz(1500)
 @given(text=_answer_text, n=st.integers(0, 4))
 def test_citation_parser_never_crashes_and_keeps_only_valid_markers(text, n):
-    from qa.cite import _MARKER, check_citations, is_refusal, strip_markers
+    from qa.cite import MARKER, check_citations, is_refusal, strip_markers
 
     CASES["cite"] += 1
     passages = _passages(n)
@@ -312,7 +312,7 @@ def test_citation_parser_never_crashes_and_keeps_only_valid_markers(text, n):
         assert (c.text, c.start, c.end, c.source) == (p.text, p.start, p.end, p.source)
         if c.quote_start >= 0:
             assert p.text[c.quote_start - p.start : c.quote_end - p.start] == c.quote
-    for match in _MARKER.finditer(checked.text):  # every marker left in the text is a checked citation
+    for match in MARKER.finditer(checked.text):  # every marker left in the text is a checked citation
         numbers = [int(d) for d in re.findall(r"\d+", match.group(1)) if len(d) <= 9]
         assert set(numbers) <= cited, f"unchecked marker {match.group(0)!r} left in {checked.text!r}"
     is_refusal(text)
