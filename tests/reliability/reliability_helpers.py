@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-QA = str(ROOT / ".venv" / "bin" / "qa") if (ROOT / ".venv" / "bin" / "qa").exists() else "qa"
-CHROMA = str(ROOT / ".venv" / "bin" / "chroma")
+# The scripts of the venv running the tests (CI's .venv, or any other): PATH need not name it.
+QA = str(Path(sys.executable).parent / "qa")
+CHROMA = str(Path(sys.executable).parent / "chroma")
 
 _WORDS = [
     "river",
