@@ -290,27 +290,52 @@ class Measured:
     seconds: float
 
 
+# The kernel hands a child, at exec, the peak RSS of the memory it was forked (or vforked) from: measured
+# straight from a large pytest process, every child "peaks" at pytest's own size. So a fresh, small Python
+# starts the command and reads its peak from wait4.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_measured(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 600) -> Measured:
-    """Run one process to its end and read its own peak RSS from wait4 (not the sum of other children)."""
+    """Run one process to its end and read its own peak RSS from wait4 (not the sum of other children, and
+    not the memory of the process that started it)."""
     import os
+    import signal
     import tempfile
     import time
 
     started = time.monotonic()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise AssertionError(f"{command[:3]} did not finish within {timeout:.0f} s")
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        peak_file = os.path.join(scratch, "peak")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, peak_file, *command],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            text=True,
+            start_new_session=True,  # a timeout ends the launcher and the command together
+        )
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(f"{command[:3]} did not finish within {timeout:.0f} s") from None
         out.seek(0)
         err.seek(0)
-        return Measured(
-            proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, time.monotonic() - started
-        )
+        with open(peak_file) as f:
+            peak_kb = int(f.read())
+        return Measured(proc.returncode, out.read(), err.read(), peak_kb / 1024, time.monotonic() - started)
