@@ -31,13 +31,17 @@ def display_url(url: str) -> str:
     return f"{parsed.scheme}://{host}{port}{parsed.path.rstrip('/')}"
 
 
+def embedded_path(config: IndexConfig) -> Path:
+    return config.home / "chroma"
+
+
 def client_for(config: IndexConfig):
     """One client per store per process (Chroma keeps its own caches in it)."""
     if config.chroma_url:
         return _server_client(
             config.chroma_url, config.chroma_token, config.chroma_tenant, config.chroma_database
         )
-    return _embedded_client(str(config.home / "chroma"))
+    return _embedded_client(str(embedded_path(config)))
 
 
 @functools.lru_cache(maxsize=8)

@@ -22,7 +22,7 @@ from index.commit import reconcile_orphans, remove_from_store, write_sources
 from index.config import IndexConfig
 from index.document import Chunk
 from index.embed import Embedder, embedder_for
-from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError
+from index.errors import ConfigError, EmbeddingModelMismatchError, LoadError, NothingIndexedError
 from index.lease import CollectionLease, writer_id
 from index.load import is_supported, load
 from index.lock import IndexLock
@@ -60,8 +60,12 @@ def is_current_version(stored: str) -> bool:
     return stored.startswith(f"{EXTRACTION_VERSION}:")
 
 
-def open_collection(config: IndexConfig) -> tuple[ChromaStore, Catalog]:
+def open_collection(config: IndexConfig, existing: bool = False) -> tuple[ChromaStore, Catalog]:
+    """The store and the local catalog of a collection. `existing` (the read paths): a collection the store
+    does not have raises NothingIndexedError, and no local file is made for it."""
     store = ChromaStore(config)
+    if existing and not store.exists():
+        raise NothingIndexedError(config.collection)
     catalog = Catalog(config.collection_dir)
     built_with = catalog.get_meta("embed_model")
     if built_with and built_with != config.embed_model:

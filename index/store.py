@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.chroma_client import client_for, display_url, is_auth_error, is_connection_error
+from index.chroma_client import client_for, display_url, embedded_path, is_auth_error, is_connection_error
 from index.config import IndexConfig, storage_name
 from index.document import Chunk
 from index.errors import (
@@ -79,6 +79,12 @@ def _collection_name(name: str) -> str:
 
 def _manifest_name(name: str) -> str:
     return f"qa-{storage_name(name)}-manifest"
+
+
+def store_exists(config: IndexConfig) -> bool:
+    """False when the embedded store was never created (reading must not create it); a server is assumed to
+    be there (a call to it says when it is not)."""
+    return bool(config.chroma_url) or embedded_path(config).is_dir()
 
 
 def collection_names(config: IndexConfig) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from qa.answer import Answer, Passage
 from qa.answerers import Answerer, Query, make_answerer
-from qa.errors import QAError
+from qa.errors import NothingIndexedError, QAError
 from qa.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000  # longer questions are refused with this limit named (README: "Limits")
@@ -103,13 +103,12 @@ class Assistant:
 
     def sources(self, collection: str | None = None, *, settings: Settings | None = None) -> list[SourceInfo]:
         """The documents indexed in a collection (a source still being written for the first time is not one)."""
-        from index.store import ChromaStore
-
         config = self.settings(settings, collection=collection).index_config()
-        if not ChromaStore(config).exists():
-            return []  # read-only: an unknown name creates no folder, file or collection
         with self._lock:
-            store, catalog = self._collection(config)
+            try:
+                store, catalog = self._collection(config)
+            except NothingIndexedError:
+                return []  # an unknown collection has no sources (and gets no files)
             catalog.refresh(store)  # a fresh machine lists what the others indexed
             return [
                 SourceInfo(x.source, x.title, x.chunks, x.state)
@@ -119,10 +118,10 @@ class Assistant:
 
     def collections(self, *, settings: Settings | None = None) -> list[str]:
         """The names of the collections in the configured store (embedded, or the Chroma server)."""
-        from index.store import collection_names
+        from index.store import collection_names, store_exists
 
-        s = self.settings(settings)
-        return collection_names(s.index_config())
+        config = self.settings(settings).index_config()
+        return collection_names(config) if store_exists(config) else []
 
     def search(
         self,
@@ -222,11 +221,16 @@ class Assistant:
             return self._retrievers[key]
 
     def _collection(self, config):
+        """The store and catalog of a collection, for reading: one the store does not have raises
+        NothingIndexedError before any folder, file or Chroma collection is made for it."""
         from index.pipeline import open_collection
+        from index.store import store_exists
 
         key = _collection_key(config)
         if key not in self._collections:
-            self._collections[key] = open_collection(config)
+            if not store_exists(config):
+                raise NothingIndexedError(config.collection)
+            self._collections[key] = open_collection(config, existing=True)
         return self._collections[key]
 
     def _forget(self, key: tuple) -> None:

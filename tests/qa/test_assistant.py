@@ -3,7 +3,10 @@ questions, released by close(), reopened on the next call."""
 
 from __future__ import annotations
 
+import pytest
+
 import qa
+from qa.errors import NothingIndexedError
 
 QUESTION = "Who is Donald Trump's national security adviser?"
 
@@ -30,3 +33,39 @@ def test_follow_up_is_rewritten_once_and_reported(seed_index):
     assert "Waltz" in follow.standalone_question
     assert follow.question == "What did he say?"
     assistant.close()
+
+
+def _tree(home) -> set[str]:
+    return {str(p.relative_to(home)) for p in home.rglob("*")} if home.exists() else set()
+
+
+def _reads(settings, name: str) -> list[str]:
+    """Every read of collection `name`; returns the errors they gave."""
+    errors = []
+    for read in (
+        lambda: qa.ask(QUESTION, name, settings=settings),
+        lambda: list(qa.ask_stream(QUESTION, name, settings=settings)),
+        lambda: qa.search("adviser", name, settings=settings),
+    ):
+        with pytest.raises(NothingIndexedError) as caught:
+            read()
+        errors.append(str(caught.value))
+    assert qa.sources(name, settings=settings) == []
+    return errors
+
+
+def test_reading_an_unknown_collection_writes_nothing(seed_index):
+    home = seed_index.home
+    before = _tree(home)
+    for name in ("never-indexed", "my docs/../x", "a" * 300):
+        for error in _reads(seed_index, name):
+            assert f"No documents indexed in collection '{name}'" in error
+    assert _tree(home) == before, f"new files: {sorted(_tree(home) - before)}"
+    assert qa.collections(settings=seed_index) == ["default"]
+
+
+def test_reading_a_home_never_indexed_into_creates_it_not(tmp_path):
+    settings = qa.Settings(home=tmp_path / "never-used")
+    _reads(settings, "default")
+    assert qa.collections(settings=settings) == []
+    assert not settings.home.exists()

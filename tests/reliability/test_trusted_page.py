@@ -1,5 +1,5 @@
 """The page and its API trust their callers with nothing the server did not configure (issue 14): the model
-is chosen from QA_MODEL + QA_UI_MODELS only (item 3), read-only endpoints write nothing (item 11), removal acts
+is chosen from QA_MODEL + QA_UI_MODELS only (item 3), read-only endpoints (/sources, /ask) write nothing (item 11), removal acts
 on the collection a document was listed in (item 8), API errors are text, not HTML (item 10)."""
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ def _tree(home: Path) -> set[str]:
 
 
 def test_read_only_endpoints_create_nothing_for_unknown_collections(page, seed_index):
+    from gradio_client.exceptions import AppError
+
     app, client = page
     home = seed_index.home
     before = _tree(home)
@@ -114,6 +116,8 @@ def test_read_only_endpoints_create_nothing_for_unknown_collections(page, seed_i
     for name in names:
         assert client.predict(collection=name, api_name="/sources") == []
         assert qa.sources(name, settings=seed_index) == []
+        with pytest.raises(AppError, match="No documents indexed in collection"):
+            client.predict(question=QUESTION, collection=name, api_name="/ask")
     assert _tree(home) == before, f"new files: {sorted(_tree(home) - before)}"
     assert qa.collections(settings=seed_index) == collections  # no collection made in Chroma either
 
