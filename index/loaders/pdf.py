@@ -29,8 +29,16 @@ _LIST_ITEM = re.compile(r"(?:[-*•●▪◦‣–]|\d{1,3}[.)]|\(\w\))\s+\S")
 _HYPHENATED = re.compile(r"[a-zà-ÿ]-$")
 _SENTENCE_END = re.compile(r"""[.!?:]["'”’)\]]*$""")
 
+# Compressed content streams let a small PDF hold text far beyond its size (a 9 KB file can hold 3.6 million
+# characters): past these totals the file is refused. A 1,000-page manual has about 3 million characters in
+# 50,000 lines; every line is an object until the pages are rebuilt into paragraphs.
+MAX_PDF_CHARS = 25_000_000
+MAX_PDF_LINES = 2_000_000
 
-def load_pdf(path: Path, max_bytes: int) -> Document:
+
+def load_pdf(
+    path: Path, max_bytes: int, max_chars: int = MAX_PDF_CHARS, max_lines: int = MAX_PDF_LINES
+) -> Document:
     import logging
 
     from pypdf import PdfReader
@@ -41,14 +49,14 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise LoadError("encrypted PDF; decrypt it first (for example with `qpdf --decrypt`)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = _page_lines(reader, max_chars, max_lines)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except LoadError:
         raise
     except Exception as e:  # pypdf raises many types on broken files (NotImplementedError, IndexError, ...)
         raise LoadError(f"corrupt or unreadable PDF: {type(e).__name__}: {e}") from None
     out = DocumentBuilder(str(path), str(meta_title).strip())
-    for number, lines in enumerate(_without_running_lines([p.splitlines() for p in pages]), start=1):
+    for number, lines in enumerate(_without_running_lines(pages), start=1):
         out.page(number)
         for kind, text in paragraphs(lines):
             if kind == "heading":
@@ -63,6 +71,23 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
         raise LoadError("no extractable text in the PDF (scanned images need OCR first)")
     doc.title = doc.title or path.name
     return doc
+
+
+def _page_lines(reader, max_chars: int, max_lines: int) -> list[list[str]]:
+    """Each page's text as lines, counted as they are extracted: refused once the totals pass the caps."""
+    pages, chars, lines = [], 0, 0
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text() or ""
+        chars += len(text)
+        pages.append(text.splitlines())
+        lines += len(pages[-1])
+        if chars > max_chars or lines > max_lines:
+            raise LoadError(
+                f"refusing PDF: its text passes {max_chars:,} characters or {max_lines:,} lines by page "
+                f"{number} (compressed text can expand far beyond the file's size); if it is a real "
+                "document, split it"
+            )
+    return pages
 
 
 def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:

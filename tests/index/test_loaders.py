@@ -323,6 +323,31 @@ def test_pdf_paragraphs_hyphenation_and_running_lines(tmp_path):
     assert next(c for c in chunks if c.page == 2).heading == "Timetables"
 
 
+def test_pdf_whose_compressed_text_expands_far_beyond_its_size_is_refused(tmp_path):
+    """A few KB on disk, over a million characters of text (or thousands of lines): refused at the caps,
+    which are lowered here so the test stays fast (the defaults are 25 million characters, 2 million lines)."""
+    import pytest
+    from reportlab.pdfgen import canvas
+
+    from index.errors import LoadError
+    from index.loaders.pdf import load_pdf
+
+    path = tmp_path / "expanding.pdf"
+    pdf = canvas.Canvas(str(path), pageCompression=1)
+    for _ in range(2):
+        pdf.drawString(72, 800, "ferry " * 100_000)  # 600,000 characters in one compressed line
+        for y in range(0, 780, 1):
+            pdf.drawString(72, y, "a")  # and 780 one-letter lines
+        pdf.showPage()
+    pdf.save()
+    assert path.stat().st_size < 30_000
+    with pytest.raises(LoadError, match="refusing PDF: its text passes 1,000,000 characters"):
+        load_pdf(path, 50_000_000, max_chars=1_000_000)
+    with pytest.raises(LoadError, match="or 1,000 lines by page 2"):
+        load_pdf(path, 50_000_000, max_lines=1_000)
+    assert len(load_pdf(path, 50_000_000).text) > 1_200_000  # under the default caps it loads
+
+
 def test_docx_lists_tables_and_headings_in_body_order(tmp_path):
     import docx
 
