@@ -94,14 +94,21 @@ def _env(environ: dict[str, str], name: str) -> str | None:
     return value if value not in (None, "") else None
 
 
-def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
-    """Settings from the environment; a `.env` file fills in what the environment does not set."""
-    environ: dict[str, str] = {}
+def read_variables(env_file: str | os.PathLike | None = ".env") -> dict[str, tuple[str, str]]:
+    """Every variable the settings see, with where it came from ("environment", or the `.env` file's name): the
+    file fills in what the environment does not set. The one reader of both (`qa settings` shows the same)."""
+    found: dict[str, tuple[str, str]] = {}
     if env_file and Path(env_file).is_file():
         from dotenv import dotenv_values
 
-        environ.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    environ.update(os.environ)
+        found.update({k: (v, str(env_file)) for k, v in dotenv_values(env_file).items() if v is not None})
+    found.update({k: (v, "environment") for k, v in os.environ.items()})
+    return found
+
+
+def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
+    """Settings from the environment; a `.env` file fills in what the environment does not set."""
+    environ = {name: value for name, (value, _) in read_variables(env_file).items()}
 
     top_k = _env(environ, "QA_TOP_K")
     try:

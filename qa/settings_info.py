@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+
+from qa.settings import read_variables
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,15 @@ class EffectiveSetting:
 
 
 def effective_settings(env_file: str | os.PathLike | None = ".env") -> list[EffectiveSetting]:
-    """Each setting's value as the next command would see it: the environment wins over the .env file."""
-    from_file: dict[str, str] = {}
-    if env_file and Path(env_file).is_file():
-        from dotenv import dotenv_values
-
-        from_file = {k: v for k, v in dotenv_values(env_file).items() if v}
+    """Each setting's value as the next command would see it, read as qa.settings reads it."""
+    variables = read_variables(env_file)
     rows = []
     for info in SETTINGS:
-        if os.environ.get(info.name):
-            value, origin = os.environ[info.name], "environment"
-        elif info.name in from_file:
-            value, origin = from_file[info.name], str(env_file)
-        else:
+        value, origin = variables.get(info.name, ("", "default"))
+        if not value:  # unset, or set empty (which leaves the default too)
             rows.append(EffectiveSetting(info, info.default, "default"))
-            continue
-        rows.append(EffectiveSetting(info, "set (hidden)" if info.secret else value, origin))
+        else:
+            rows.append(EffectiveSetting(info, "set (hidden)" if info.secret else value, origin))
     return rows
 
 
