@@ -2,11 +2,12 @@
 a token sent as `x-chroma-token` as Chroma Cloud expects, a tenant and a database).
 
 The token is a secret: it goes into the request headers and nowhere else (no message, repr or log names it).
+A client belongs to whoever opened it (a `ChromaStore`, or the `qa.Assistant` that lends it to its stores),
+which calls `close()`: nothing here is kept process-wide.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -35,8 +36,16 @@ def embedded_path(config: IndexConfig) -> Path:
     return config.home / "chroma"
 
 
-def client_for(config: IndexConfig):
-    """One client per store per process (Chroma keeps its own caches in it)."""
+def client_key(config: IndexConfig) -> tuple:
+    """Configurations with the same key can share one client."""
+    if config.chroma_url:
+        return (config.chroma_url, config.chroma_token, config.chroma_tenant, config.chroma_database)
+    return (str(embedded_path(config)),)
+
+
+def open_client(config: IndexConfig):
+    """A new client of the configured store; the caller owns it and calls `close()` when done (embedded
+    clients of one folder share Chroma's engine, which stops when the last of them is closed)."""
     if config.chroma_url:
         return _server_client(
             config.chroma_url, config.chroma_token, config.chroma_tenant, config.chroma_database
@@ -44,7 +53,6 @@ def client_for(config: IndexConfig):
     return _embedded_client(str(embedded_path(config)))
 
 
-@functools.lru_cache(maxsize=8)
 def _embedded_client(path: str):
     import chromadb
 
@@ -55,7 +63,6 @@ def _embedded_client(path: str):
         raise StoreUnavailableError(redact(f"Cannot open the embedded Chroma store in {path}: {e}")) from None
 
 
-@functools.lru_cache(maxsize=8)
 def _server_client(chroma_url: str, token: str | None, tenant: str | None, database: str | None):
     import chromadb
     from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT
@@ -125,8 +132,3 @@ def is_connection_error(e: Exception) -> bool:
     return any(w in name for w in ("connect", "timeout", "network", "remoteprotocol")) or any(
         w in text for w in ("connection refused", "could not connect", "connecterror", "timed out")
     )
-
-
-def forget_clients() -> None:
-    _server_client.cache_clear()
-    _embedded_client.cache_clear()

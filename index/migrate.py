@@ -5,6 +5,7 @@ Nothing is embedded again. Copying twice is harmless (upserts keyed by id)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 
 from index.config import IndexConfig
@@ -27,11 +28,14 @@ def migrate(
 ) -> MigrateReport:
     if source.store_key == target.store_key:
         raise ConfigError("The target is the store the collection is in already: give another --to URL.")
-    origin = ChromaStore(source)
+    with closing(ChromaStore(source)) as origin, closing(ChromaStore(target)) as destination:
+        return _copy(origin, destination, progress)
+
+
+def _copy(origin: ChromaStore, destination: ChromaStore, progress) -> MigrateReport:
     if not origin.exists():
-        raise NothingIndexedError(source.collection)
+        raise NothingIndexedError(origin.collection_name)
     records = {s: r for s, r in origin.manifest().items() if r.listed}
-    destination = ChromaStore(target)
     with CollectionLease(destination):
         col, out = origin.collection(create=False), destination.collection(create=True)
         total, copied, offset = origin.count(), 0, 0

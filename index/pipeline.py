@@ -60,17 +60,22 @@ def is_current_version(stored: str) -> bool:
     return stored.startswith(f"{EXTRACTION_VERSION}:")
 
 
-def open_collection(config: IndexConfig, existing: bool = False) -> tuple[ChromaStore, Catalog]:
-    """The store and the local catalog of a collection. `existing` (the read paths): a collection the store
-    does not have raises NothingIndexedError, and no local file is made for it."""
-    store = ChromaStore(config)
-    if existing and not store.exists():
-        raise NothingIndexedError(config.collection)
-    catalog = Catalog(config.collection_dir)
-    built_with = catalog.get_meta("embed_model")
-    if built_with and built_with != config.embed_model:
-        catalog.close()
-        raise EmbeddingModelMismatchError(config.collection, built_with, config.embed_model)
+def open_collection(config: IndexConfig, existing: bool = False, client=None) -> tuple[ChromaStore, Catalog]:
+    """The store and the local catalog of a collection (the caller closes both). `existing` (the read paths):
+    a collection the store does not have raises NothingIndexedError, and no local file is made for it.
+    `client`: a Chroma client the caller owns, lent to the store; without it the store opens its own."""
+    store = ChromaStore(config, client)
+    try:
+        if existing and not store.exists():
+            raise NothingIndexedError(config.collection)
+        catalog = Catalog(config.collection_dir)
+        built_with = catalog.get_meta("embed_model")
+        if built_with and built_with != config.embed_model:
+            catalog.close()
+            raise EmbeddingModelMismatchError(config.collection, built_with, config.embed_model)
+    except BaseException:
+        store.close()
+        raise
     return store, catalog
 
 
@@ -80,9 +85,11 @@ def run_index(
     progress: Progress | None = None,
     chunking: ChunkingConfig = DEFAULT_CHUNKING,
     embedder: Callable[[], Embedder] | None = None,
+    client=None,
 ) -> IndexReport:
     """Index `paths` into the collection `config` names. `embedder()` gives the embedder, called when the
-    first batch is embedded (an unchanged corpus loads no model); by default one is loaded for this run."""
+    first batch is embedded (an unchanged corpus loads no model); by default one is loaded for this run.
+    `client`: a Chroma client the caller owns (by default the run opens and closes its own)."""
     started = time.perf_counter()
     paths = list(paths)
     if not paths:
@@ -91,7 +98,7 @@ def run_index(
     with IndexLock(
         config.collection_dir
     ):  # one run per machine and collection; other machines write alongside
-        store, catalog = open_collection(config)
+        store, catalog = open_collection(config, client=client)
         try:
             load_embedder = embedder or (lambda: embedder_for(config))
             _run(
@@ -109,6 +116,7 @@ def run_index(
             report.chunks_total = catalog.chunk_count()
         finally:
             catalog.close()
+            store.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -333,11 +341,12 @@ def _add_file(
     found[source] = _Candidate(path, source, st.st_size, st.st_mtime_ns, follow)
 
 
-def remove_sources(targets: list[str], config: IndexConfig) -> list[str]:
+def remove_sources(targets: list[str], config: IndexConfig, client=None) -> list[str]:
     """Remove sources named exactly, or every source under a folder; '--all' style removal passes ['*']
-    (under the collection's lease, and with every chunk of the collection, orphans included)."""
+    (under the collection's lease, and with every chunk of the collection, orphans included).
+    `client`: as for `run_index`."""
     with IndexLock(config.collection_dir):
-        store, catalog = open_collection(config)
+        store, catalog = open_collection(config, client=client)
         try:
             catalog.refresh(store)
             known = catalog.sources()
@@ -358,3 +367,4 @@ def remove_sources(targets: list[str], config: IndexConfig) -> list[str]:
             return sorted(s for s in chosen if known[s].listed)
         finally:
             catalog.close()
+            store.close()

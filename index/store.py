@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.chroma_client import client_for, display_url, embedded_path, is_auth_error, is_connection_error
+from index.chroma_client import display_url, embedded_path, is_auth_error, is_connection_error, open_client
 from index.config import IndexConfig, storage_name
 from index.document import Chunk
 from index.errors import (
@@ -87,10 +87,12 @@ def store_exists(config: IndexConfig) -> bool:
     return bool(config.chroma_url) or embedded_path(config).is_dir()
 
 
-def collection_names(config: IndexConfig) -> list[str]:
+def collection_names(config: IndexConfig, client=None) -> list[str]:
     """The qa collections in the configured store, by storage name (for a plain name, the name itself; a storage
-    name also opens its collection, since storage_name maps it to itself)."""
-    client = client_for(config)
+    name also opens its collection, since storage_name maps it to itself). `client`: one the caller owns;
+    without it one is opened for this call."""
+    own = client is None
+    client = open_client(config) if own else client
     try:
         found = client.list_collections()
     except Exception as e:
@@ -101,19 +103,31 @@ def collection_names(config: IndexConfig) -> list[str]:
                 f"Lost the Chroma server at {display_url(config.chroma_url)}; is it still running?"
             ) from None
         raise
+    finally:
+        if own:
+            client.close()
     names = (getattr(c, "name", c) for c in found)  # Collection objects (chromadb 1.x) or names
     return sorted(n[3:-2] for n in names if n.startswith("qa-") and n.endswith("-c") and len(n) > 5)
 
 
 class ChromaStore:
-    def __init__(self, config: IndexConfig):
+    """One collection's two Chroma collections. `client`: one lent by its owner (a `qa.Assistant`); without
+    it the store opens its own, which `close()` releases."""
+
+    def __init__(self, config: IndexConfig, client=None):
         self.config = config
         self.collection_name = config.collection
         self.chroma_url = config.chroma_url
         self.embed_model = config.embed_model
-        self._client = client_for(config)
+        self._owns_client = client is None
+        self._client = open_client(config) if client is None else client
         self._collection = None
         self._manifest = None
+
+    def close(self) -> None:
+        self._collection = self._manifest = None
+        if self._owns_client:
+            self._client.close()
 
     def _call(self, fn, *args, **kwargs):
         try:

@@ -34,7 +34,7 @@ class SourceInfo:
 
 
 class Assistant:
-    """Holds what is slow to open (embedding model, Chroma client, catalog) between calls; `close()` lets go.
+    """Holds what is slow to open (embedding model, Chroma clients, catalogs) between calls; `close()` lets go.
 
     `settings=None` reads the settings (environment, `.env`) at every call, as the module functions do; every
     method also takes `settings=` and per-call overrides. Resources are kept per collection and embedder, so
@@ -44,17 +44,21 @@ class Assistant:
         self._settings = settings
         self._lock = threading.RLock()
         self._embedders: dict[tuple, object] = {}
+        self._clients: dict[tuple, object] = {}  # Chroma clients, lent to the stores of this instance
         self._collections: dict[tuple, tuple] = {}  # (store, catalog) per collection
         self._retrievers: dict[tuple, object] = {}
 
     # --- lifetime ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the catalogs and drop the store handles and embedders; the next call opens them again."""
+        """Release the catalogs and the Chroma clients, drop the embedders; the next call opens them again."""
         with self._lock:
             for key in list(self._collections):
                 self._forget(key)
             self._embedders.clear()
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def __enter__(self) -> Assistant:
         return self
@@ -85,7 +89,13 @@ class Assistant:
         s = self.settings(settings, collection=collection)
         config = dataclasses.replace(s.index_config(), follow_links=follow_links)
         try:
-            return run_index(paths, config, progress=progress, embedder=lambda: self.embedder(config))
+            return run_index(
+                paths,
+                config,
+                progress=progress,
+                embedder=lambda: self.embedder(config),
+                client=self.client(config),
+            )
         finally:
             self._forget(_collection_key(config))  # its Chroma handle may have changed
 
@@ -97,7 +107,7 @@ class Assistant:
 
         config = self.settings(settings, collection=collection).index_config()
         try:
-            return remove_sources(list(sources), config)
+            return remove_sources(list(sources), config, client=self.client(config))
         finally:
             self._forget(_collection_key(config))
 
@@ -121,7 +131,7 @@ class Assistant:
         from index.store import collection_names, store_exists
 
         config = self.settings(settings).index_config()
-        return collection_names(config) if store_exists(config) else []
+        return collection_names(config, self.client(config)) if store_exists(config) else []
 
     def search(
         self,
@@ -202,6 +212,16 @@ class Assistant:
                 self._embedders[key] = embedder_for(config)
             return self._embedders[key]
 
+    def client(self, config):
+        """The Chroma client of a store, opened once; closed by `close()`."""
+        from index.chroma_client import client_key, open_client
+
+        key = client_key(config)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = open_client(config)
+            return self._clients[key]
+
     def answerer(self, s: Settings) -> Answerer:
         return make_answerer(s, lambda: self.embedder(s.index_config()))
 
@@ -230,7 +250,7 @@ class Assistant:
         if key not in self._collections:
             if not store_exists(config):
                 raise NothingIndexedError(config.collection)
-            self._collections[key] = open_collection(config, existing=True)
+            self._collections[key] = open_collection(config, existing=True, client=self.client(config))
         return self._collections[key]
 
     def _forget(self, key: tuple) -> None:
@@ -240,6 +260,7 @@ class Assistant:
                 del self._retrievers[rkey]
             opened = self._collections.pop(key, None)
         if opened is not None:
+            opened[0].close()  # the client is lent: it stays open for this instance's other stores
             opened[1].close()
 
 

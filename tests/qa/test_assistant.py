@@ -3,6 +3,10 @@ questions, released by close(), reopened on the next call."""
 
 from __future__ import annotations
 
+import gc
+import os
+from pathlib import Path
+
 import pytest
 
 import qa
@@ -24,6 +28,33 @@ def test_one_embedder_serves_retrieval_and_answering_and_close_releases_it(seed_
         assert assistant.retriever(seed_index) is not retriever  # reopened after close
         assert assistant.ask(QUESTION).text == first.text
     assert "Waltz" in first.text and first.citations
+
+
+def _open_files_under(folder: Path) -> list[str]:
+    """The files under `folder` this process has open."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed since the listing
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="open files are listed in /proc")
+def test_close_releases_the_store_and_catalog_files(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "keeper.txt").write_text("The lighthouse keeper rows to the island every Tuesday.\n")
+    settings = qa.Settings(home=tmp_path / "home")
+    with qa.Assistant(settings) as assistant:
+        assistant.index([docs])
+        assert assistant.ask("Who rows to the island every Tuesday?").citations
+        assert any(f.endswith("chroma.sqlite3") for f in _open_files_under(settings.home))
+    gc.collect()  # Chroma's stopped engine lets go of its files when its reference cycles are collected
+    assert _open_files_under(settings.home) == []
 
 
 def test_follow_up_is_rewritten_once_and_reported(seed_index):
