@@ -1,7 +1,9 @@
 """litellm, imported on first use, quiet, and without leaving a mark on the caller's environment.
 
-Its price map is fetched at import unless LITELLM_LOCAL_MODEL_COST_MAP=True: the `qa` command sets that for its own
-process (qa/cli.py); a library call never changes os.environ, so a program that imports qa decides for itself.
+litellm fetches its price map from GitHub when imported unless LITELLM_LOCAL_MODEL_COST_MAP=True, and it reads
+that variable nowhere else (litellm 1.x has no other switch for it). So the import runs with the variable set to
+True when the caller has not set it, and it is removed again afterwards: Python users of qa get the bundled map,
+as the `qa` command does, and a library call still leaves os.environ as it found it. A caller's own value wins.
 litellm's import sets TIKTOKEN_CACHE_DIR (to its bundled tokenizers, after loading its default encoding): the
 caller's value, or its absence, is put back. qa counts tokens itself (index/text.py), from the same files.
 """
@@ -11,18 +13,22 @@ from __future__ import annotations
 import os
 import sys
 
+LOCAL_COST_MAP = "LITELLM_LOCAL_MODEL_COST_MAP"
+
 
 def import_litellm():
     if "litellm" in sys.modules:
         return sys.modules["litellm"]
-    before = os.environ.get("TIKTOKEN_CACHE_DIR")
+    before = {name: os.environ.get(name) for name in ("TIKTOKEN_CACHE_DIR", LOCAL_COST_MAP)}
+    os.environ.setdefault(LOCAL_COST_MAP, "True")
     try:
         import litellm
         import litellm.litellm_core_utils.default_encoding  # noqa: F401  (imported lazily; it sets the variable)
     finally:
-        if before is None:
-            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     litellm.suppress_debug_info = True
     return litellm
