@@ -125,7 +125,7 @@ def test_streamable_http_on_loopback(served_home, tmp_path):
     import subprocess
     import time
 
-    import httpx2
+    import httpx
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
@@ -155,7 +155,7 @@ def test_streamable_http_on_loopback(served_home, tmp_path):
                         raise
                     time.sleep(0.5)
             # DNS rebinding: a request addressed to another host name is refused.
-            rebound = httpx2.post(
+            rebound = httpx.post(
                 f"http://127.0.0.1:{port}/mcp",
                 headers={"Host": f"rebound.example:{port}", "Accept": "application/json, text/event-stream"},
                 json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},

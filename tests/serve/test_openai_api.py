@@ -103,11 +103,11 @@ def test_refusal_and_errors(api_url):
 
 
 def test_an_oversized_request_is_413(api_url):
-    import httpx2
+    import httpx
 
     headers = {"Authorization": f"Bearer {KEY}"}
     body = b'{"messages": [{"role": "user", "content": "' + b"x" * 1_100_000 + b'"}]}'
-    reply = httpx2.post(f"{api_url}v1/chat/completions", content=body, headers=headers, trust_env=False)
+    reply = httpx.post(f"{api_url}v1/chat/completions", content=body, headers=headers, trust_env=False)
     assert reply.status_code == 413
 
 
@@ -120,21 +120,21 @@ def test_wrong_or_missing_key_is_401(api_url):
     assert "not-the-key" not in str(wrong.value) and KEY not in str(wrong.value)
     with pytest.raises(openai.AuthenticationError):
         client(api_url, key="not-the-key").models.list()
-    import httpx2
+    import httpx
 
-    assert httpx2.get(f"{api_url}v1/models", trust_env=False).status_code == 401  # no header at all
+    assert httpx.get(f"{api_url}v1/models", trust_env=False).status_code == 401  # no header at all
 
 
 def test_requests_to_another_host_name_are_refused(api_url):
     """DNS rebinding: a page on rebound.example that resolves to 127.0.0.1 sends its own name as Host."""
-    import httpx2
+    import httpx
 
     port = api_url.rstrip("/").rsplit(":", 1)[1]
     headers = {"Authorization": f"Bearer {KEY}", "Host": f"rebound.example:{port}"}
-    reply = httpx2.get(f"{api_url}v1/models", headers=headers, trust_env=False)
+    reply = httpx.get(f"{api_url}v1/models", headers=headers, trust_env=False)
     assert reply.status_code == 403 and "127.0.0.1 or localhost" in reply.json()["error"]["message"]
     headers["Host"] = f"localhost:{port}"
-    assert httpx2.get(f"{api_url}v1/models", headers=headers, trust_env=False).status_code == 200
+    assert httpx.get(f"{api_url}v1/models", headers=headers, trust_env=False).status_code == 200
 
 
 @pytest.mark.slow
