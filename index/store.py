@@ -1,8 +1,9 @@
 """The store: a collection on Chroma, the one source of truth, embedded (PersistentClient under the home folder)
 or on a Chroma server. The same code serves both modes; only the client differs (index/chroma_client.py).
 
-Each qa collection is two Chroma collections:
-- `qa-<name>-c`, the chunks: vector, text, and every `Chunk` field plus the source version's hash as metadata;
+Each qa collection is two Chroma collections (`<name>` is its storage name, index/config.py):
+- `qa-<name>-c`, the chunks: vector, text, and every `Chunk` field plus the source version's hash as metadata
+  (the collection's own metadata holds the embedding model and the name the user gave);
 - `qa-<name>-manifest`, one record per source (index/records.py), the generation stamp and the leases.
 The stamp is a fresh random value written in the same upsert as every committed manifest change, so that
 one small `get` by id tells a machine whether its local caches are current.
@@ -37,6 +38,7 @@ from index.records import (
 )
 
 EMBED_MODEL_KEY = "qa_embed_model"
+NAME_KEY = "qa_name"  # the collection's name as the user gave it (its storage name may be a hashed form)
 GENERATION_ID = "~generation"
 _MARK = [1.0]  # manifest records need a vector; they are never searched
 _PAGE = 2000  # below Chroma's max batch size
@@ -88,9 +90,10 @@ def store_exists(config: IndexConfig) -> bool:
 
 
 def collection_names(config: IndexConfig, client=None) -> list[str]:
-    """The qa collections in the configured store, by storage name (for a plain name, the name itself; a storage
-    name also opens its collection, since storage_name maps it to itself). `client`: one the caller owns;
-    without it one is opened for this call."""
+    """The qa collections in the configured store, by the names users gave them. A collection no run has
+    written to since names were recorded is listed by its storage name (for a plain name, the name itself),
+    which opens it too, since storage_name maps it to itself. `client`: one the caller owns; without it one
+    is opened for this call."""
     own = client is None
     client = open_client(config) if own else client
     try:
@@ -106,8 +109,14 @@ def collection_names(config: IndexConfig, client=None) -> list[str]:
     finally:
         if own:
             client.close()
-    names = (getattr(c, "name", c) for c in found)  # Collection objects (chromadb 1.x) or names
-    return sorted(n[3:-2] for n in names if n.startswith("qa-") and n.endswith("-c") and len(n) > 5)
+    names = []
+    for col in found:
+        chroma_name = getattr(col, "name", col)  # Collection objects (chromadb 1.x) or names
+        if chroma_name.startswith("qa-") and chroma_name.endswith("-c") and len(chroma_name) > 5:
+            stored = chroma_name[3:-2]
+            given = (getattr(col, "metadata", None) or {}).get(NAME_KEY)
+            names.append(given if isinstance(given, str) and storage_name(given) == stored else stored)
+    return sorted(names)
 
 
 class ChromaStore:
@@ -152,7 +161,11 @@ class ChromaStore:
             col = self._call(
                 self._client.get_or_create_collection,
                 _collection_name(self.collection_name),
-                metadata={EMBED_MODEL_KEY: self.embed_model, "hnsw:space": "cosine"},
+                metadata={
+                    EMBED_MODEL_KEY: self.embed_model,
+                    NAME_KEY: self.collection_name,
+                    "hnsw:space": "cosine",
+                },
                 embedding_function=None,  # we always pass embeddings; Chroma's default would download a model
             )
         else:
@@ -172,6 +185,13 @@ class ChromaStore:
         self._collection = col
         return col
 
+    def _record_name(self, col) -> None:
+        """Give the user's name to a collection created before names were recorded (at its next write)."""
+        metadata = col.metadata or {}
+        if metadata.get(NAME_KEY) != self.collection_name:
+            kept = {k: v for k, v in metadata.items() if not k.startswith("hnsw:")}  # modify refuses these
+            self._call(col.modify, metadata={**kept, NAME_KEY: self.collection_name})
+
     def exists(self) -> bool:
         try:
             self.collection(create=False)
@@ -185,6 +205,7 @@ class ChromaStore:
     def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, source_hashes: dict[str, str]) -> None:
         """Idempotent: a chunk's id is keyed by its source and text, so writing the same version twice is one write."""
         col = self.collection(create=True)
+        self._record_name(col)
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self._call(

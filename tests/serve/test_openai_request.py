@@ -63,3 +63,20 @@ def test_without_a_model_the_servers_collection_answers():
 def test_bad_requests_say_what_is_wrong(request_body, message):
     with pytest.raises(ConfigError, match=message):
         parse_request(request_body, SETTINGS)
+
+
+def test_models_are_the_collections_by_the_names_users_gave(tmp_path):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    import qa
+    from ui.openai_api import openai_routes
+
+    (tmp_path / "notes.txt").write_text("The lighthouse keeper rows to the island every Tuesday.\n")
+    settings = Settings(home=tmp_path / "home")
+    qa.index([tmp_path / "notes.txt"], "my notes", settings=settings)
+    app = FastAPI()
+    app.router.routes.extend(openai_routes(settings))
+    reply = TestClient(app, base_url="http://127.0.0.1").get("/v1/models")
+    assert reply.status_code == 200, reply.text
+    assert [m["id"] for m in reply.json()["data"]] == ["my notes"]
