@@ -282,12 +282,23 @@ def _to_chunks(doc: Document, regions: list[tuple[int, int]], spans: list[_Span]
                 ordinal=ordinal,
                 tokens=span.tokens,
                 kind=span.kind,
-                blocks=tuple((s - start, e - start, k) for s, e, k in _blocks(doc, start, end))
-                if doc.blocks
-                else (),
+                blocks=_kind_runs(doc, start, end) if doc.blocks else (),
             )
         )
     return chunks
+
+
+def _kind_runs(doc: Document, start: int, end: int) -> tuple[tuple[int, int, str], ...]:
+    """The kinds of a chunk's text, (start, end, kind) into its text: consecutive blocks of one kind make one run
+    (a chunk of 200 one-word paragraphs carries one entry, not 200: a page of a million of them held a million
+    tuples)."""
+    runs: list[tuple[int, int, str]] = []
+    for s, e, kind in _blocks(doc, start, end):
+        if runs and runs[-1][2] == kind:
+            runs[-1] = (runs[-1][0], e - start, kind)
+        else:
+            runs.append((s - start, e - start, kind))
+    return tuple(runs)
 
 
 def chunk_id(source: str, text: str, occurrence: int = 0) -> str:

@@ -39,7 +39,7 @@ BATCH_CHUNKS = 512  # chunks embedded and written together
 # What a file becomes depends on the loaders and the chunker as well as on its bytes, so a stored version is
 # the content hash behind this prefix: files indexed by other loading or chunking code (an older release)
 # are indexed again even when they did not change. Bump it whenever loading or chunking changes their output.
-EXTRACTION_VERSION = "x2"
+EXTRACTION_VERSION = "x3"
 
 
 @dataclass

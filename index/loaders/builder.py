@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 
-from index.document import Block, Document, Section
+from index.document import Block, Blocks, Document, Section
 
 CODE_INDENT = "    "
 
@@ -22,7 +22,7 @@ class DocumentBuilder:
         self.title = title.strip()
         self._parts: list[str] = []
         self._length = 0
-        self._blocks: list[Block] = []
+        self._blocks = Blocks()
         self._sections: list[Section] = [Section(0)]
         self._path: list[tuple[int, str]] = []  # (level, name) of the headings in force
         self._page: int | None = None

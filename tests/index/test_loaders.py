@@ -281,6 +281,26 @@ def test_markdown_is_rendered_to_clean_text(tmp_path):
     assert doc.section_at(doc.text.index("pip install")).heading == "httpx > Install"
 
 
+def test_html_parsed_in_pieces_keeps_every_word_and_space(tmp_path):
+    """The page is parsed 64 KB at a time and each element handled as it closes: text and tails cut by a
+    piece's end are read whole, inline boundaries keep their spaces, and the tree is freed as it goes."""
+    path = tmp_path / "long.html"
+    unit = "<b>alpha</b> <i>beta</i> gam<!-- c -->ma <code>delta</code>, "
+    path.write_text(
+        "<html><head><title>Long page</title></head><body><h1>Top</h1>"
+        + "".join(f"<p>{unit * 7}</p><ul><li>item {n}</li></ul>" for n in range(2000))
+        + "</body></html>"
+    )
+    assert path.stat().st_size > 5 * 65536
+    doc = load(path)
+    paragraph = ("alpha beta gamma delta, " * 7).strip()
+    assert doc.title == "Long page"
+    assert doc.text.count(paragraph) == 2000
+    assert doc.text.count("\n- item ") == 2000 and "- item 1999" in doc.text
+    assert [b.kind for b in doc.blocks[:3]] == ["heading", "prose", "list"]
+    assert doc.section_at(len(doc.text) - 1).heading == "Top"
+
+
 def _make_pdf(path: Path, pages: list[list[str]]) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
