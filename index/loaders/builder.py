@@ -14,13 +14,18 @@ import textwrap
 from index.document import Block, Blocks, Document, Section
 
 CODE_INDENT = "    "
+_COMPACT = 4096  # parts of the text joined into one string at a time
+# Consecutive list items or table rows make one block up to this many characters: a million-item list is many
+# blocks, so the chunker never holds the sentences of one huge block at once.
+_MAX_JOINED = 64_000
 
 
 class DocumentBuilder:
     def __init__(self, source: str, title: str = ""):
         self.source = source
         self.title = title.strip()
-        self._parts: list[str] = []
+        self._parts: list[str] = []  # the text since the last compaction
+        self._text: list[str] = []  # the text before it, in pieces of about _COMPACT parts each
         self._length = 0
         self._blocks = Blocks()
         self._sections: list[Section] = [Section(0)]
@@ -53,6 +58,11 @@ class DocumentBuilder:
             self._section_pending = True
 
     @property
+    def depth(self) -> int:
+        """The level of the innermost heading in force (0: none)."""
+        return self._path[-1][0] if self._path else 0
+
+    @property
     def section_path(self) -> str:
         return " > ".join(t for _, t in self._path if t)
 
@@ -77,7 +87,7 @@ class DocumentBuilder:
         return Document(
             source=self.source,
             title=self.title,
-            text="".join(self._parts),
+            text="".join(self._text + self._parts),
             sections=self._sections,
             blocks=self._blocks,
         )
@@ -89,8 +99,13 @@ class DocumentBuilder:
     def _add(self, text: str, kind: str) -> None:
         if not text.strip():
             return
-        joined = bool(self._blocks) and kind in ("list", "table") and self._blocks[-1].kind == kind
-        if self._parts:
+        joined = (
+            bool(self._blocks)
+            and kind in ("list", "table")
+            and self._blocks[-1].kind == kind
+            and self._length - self._blocks[-1].start < _MAX_JOINED
+        )
+        if self._parts or self._text:
             separator = "\n" if joined and not self._section_pending else "\n\n"
             self._parts.append(separator)
             self._length += len(separator)
@@ -100,6 +115,10 @@ class DocumentBuilder:
             joined = False
         self._parts.append(text)
         self._length += len(text)
+        # A million one-word list items: a few hundred strings, not millions of them.
+        if len(self._parts) >= _COMPACT:
+            self._text.append("".join(self._parts))
+            self._parts = []
         if joined:  # consecutive list items or table rows make one block
             self._blocks[-1] = Block(self._blocks[-1].start, self._length, kind)
         else:

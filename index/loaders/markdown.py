@@ -11,6 +11,7 @@ from pathlib import Path
 
 from index.document import Document
 from index.errors import LoadError
+from index.loaders import windows
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import read_text_file
 
@@ -27,10 +28,17 @@ def load_markdown(path: Path, max_bytes: int) -> Document:
 
 
 def parse_markdown(text: str, source: str) -> Document:
+    """A large source is parsed in windows (index/loaders/windows.py), one token list at a time, into one builder."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     out = DocumentBuilder(source)
+    for piece in windows.pieces(text, fences=True):
+        _render(parser.parse(piece), out)
+    return out.build()
+
+
+def _render(tokens: list, out: DocumentBuilder) -> None:
     lists: list[list] = []  # per open list: [ordered, next number]
     items: list[str] = []  # marker of each open list item whose line is not written yet ("" once written)
     row: list[str] | None = None
@@ -75,7 +83,6 @@ def parse_markdown(text: str, source: str) -> Document:
             row = None
         elif kind == "table_close":
             out.table(rows)
-    return out.build()
 
 
 def inline_text(token) -> str:

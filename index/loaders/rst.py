@@ -13,6 +13,7 @@ from pathlib import Path
 
 from index.document import Document
 from index.errors import LoadError
+from index.loaders import windows
 from index.loaders.builder import DocumentBuilder
 from index.loaders.files import read_text_file, title_from_name
 from index.loaders.text import load_text
@@ -75,19 +76,39 @@ def load_rst(path: Path, max_bytes: int) -> Document:
 
 
 def parse_rst(text: str, source: str, fallback_title: str = "") -> Document:
+    """A large source is parsed in windows (index/loaders/windows.py) into one builder. docutils numbers section
+    levels by the order title styles appear in in one parse, so each window after the first opens with stand-in
+    titles, in the styles of the sections in force, and its own sections get the levels of the whole document."""
     from docutils.core import publish_doctree
+    from docutils.parsers.rst import Parser
 
     from index.loaders import sphinx
 
     sphinx.register(text)
-    tree = publish_doctree(
-        text, source_path=source, settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()}
-    )
     walker = _Walker(DocumentBuilder(source))
-    walker.children(tree, 0)
+    styles: list = []  # title styles in the document's order: level i + 1 is styles[i]
+    for piece in windows.pieces(text):
+        parser = Parser()
+        carried = "".join(_stand_in(style) for style in styles[: walker.out.depth])
+        tree = publish_doctree(
+            carried + piece,
+            source_path=source,
+            parser=parser,
+            settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()},
+        )
+        walker.children(tree, 0)
+        styles += [s for s in parser.statemachine.states["Body"].memo.title_styles if s not in styles]
     doc = walker.out.build()
     doc.title = doc.title or fallback_title
     return doc
+
+
+_CARRIED = "rstmd-carried-section"  # the title of a stand-in: the section it stands for is in force already
+
+
+def _stand_in(style: str | tuple[str, str]) -> str:
+    rule = (style if isinstance(style, str) else style[0]) * len(_CARRIED)
+    return f"{_CARRIED}\n{rule}\n\n" if isinstance(style, str) else f"{rule}\n{_CARRIED}\n{rule}\n\n"
 
 
 class _Walker:
@@ -116,10 +137,13 @@ class _Walker:
         if isinstance(node, self.skipped):
             return
         if isinstance(node, n.section):
+            # Not left at its end: the next heading of its level or above replaces it in the path (RST has no
+            # text after a subsection), and a window's end is no section's end.
             title = node.next_node(n.title)
-            self.out.heading(inline_text(title) if title is not None else "", depth + 1)
+            said = inline_text(title) if title is not None else ""
+            if said != _CARRIED:
+                self.out.heading(said, depth + 1)
             self.children_except(node, n.title, depth + 1)
-            self.out.leave(depth + 1)
         elif isinstance(node, sphinx.desc):
             self.description(node, depth)
         elif isinstance(node, sphinx.module_marker):
