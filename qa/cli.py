@@ -203,7 +203,9 @@ def _index(args) -> int:
     if args.watch:
         from qa.watch import watch
 
-        return watch(args.paths, collection=args.collection)
+        if args.json:
+            raise QAError("--json prints one run's report: it does not go with --watch.")
+        return watch(args.paths, collection=args.collection, follow_links=args.follow_links)
     import qa
     from qa.progress_line import ProgressLine
 

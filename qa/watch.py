@@ -9,6 +9,7 @@ a manual `qa index` would. One summary line per batch; a file that fails is repo
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -35,8 +36,10 @@ def watch(
     settings: Settings | None = None,
     stop_event=None,
     echo: Callable[[str], None] | None = None,
+    follow_links: bool = False,
 ) -> int:
-    """Index the paths, then index every batch of changes until Ctrl-C (or `stop_event` is set)."""
+    """Index the paths, then index every batch of changes until Ctrl-C (or `stop_event` is set).
+    `follow_links`: as for `qa.index` (links inside a folder that lead out of it are indexed)."""
     s = (settings or qa.load_settings()).with_overrides(collection=collection)
     echo = echo or _print
     logging.getLogger("watchfiles").setLevel(logging.ERROR)  # its own Ctrl-C notice; we print ours
@@ -48,13 +51,14 @@ def watch(
         raise ConfigError(f"Cannot watch {missing[0]}: it does not exist. Create it or name another path.")
 
     stop = stop_event or threading.Event()
+    index = functools.partial(qa.index, roots, settings=s, follow_links=follow_links)
     try:
         # Watching starts before the first run, so that nothing saved during it, or just after, is missed.
         found = _start_watchers(roots, s.home, stop)
-        _index_batch(roots, s, echo, changed=None)
+        _index_batch(index, echo, changed=None)
         echo(f"Watching {', '.join(roots)} for changes (Ctrl-C to stop).")
         for changed in _batches(found, stop):
-            _index_batch(roots, s, echo, changed)
+            _index_batch(index, echo, changed)
     except KeyboardInterrupt:  # Ctrl-C during a run: that run stops cleanly, the next `qa index` finishes it
         pass
     finally:
@@ -104,11 +108,11 @@ def _batches(found: queue.Queue[set[str]], stop) -> Iterator[set[str]]:
         yield changed
 
 
-def _index_batch(roots: list[str], s: Settings, echo, changed: set[str] | None) -> None:
+def _index_batch(index: Callable[[], object], echo, changed: set[str] | None) -> None:
     """One incremental run; one summary line. Failures are reported, never raised: the watch goes on."""
     stamp = time.strftime("%H:%M:%S")
     try:
-        report = qa.index(roots, settings=s)
+        report = index()
     except QAError as e:  # e.g. the store is busy or unreachable: say so, try again on the next change
         echo(f"{stamp} error: {e}")
         return

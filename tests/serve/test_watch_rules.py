@@ -1,10 +1,11 @@
-"""What the watch reacts to, and how it refuses a path it cannot watch (no watcher started)."""
+"""What the watch reacts to, what its first run indexes, and how it refuses what it cannot do."""
 
 from __future__ import annotations
 
 import pytest
 from watchfiles import Change
 
+from qa.cli import main
 from qa.errors import ConfigError
 from qa.watch import _touched, _VisibleFiles, watch
 
@@ -42,3 +43,28 @@ def test_a_missing_path_is_one_clear_error(qa_home, tmp_path):
         watch([tmp_path / "nope"])
     with pytest.raises(ConfigError, match="Name the files or folders"):
         watch([])
+
+
+def test_the_watch_follows_links_out_of_the_folder_only_when_told(tmp_path):
+    import threading
+
+    import qa
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("The lighthouse keeper rows to the island every Tuesday.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "inside.txt").write_text("The keeper's boat is painted red.\n")
+    (docs / "link.txt").symlink_to(outside)
+    stopped = threading.Event()
+    stopped.set()  # the first run only: no batch of changes follows
+    for follow_links, indexed in ((False, 1), (True, 2)):
+        settings = qa.Settings(home=tmp_path / f"home-{follow_links}")
+        lines = []
+        watch([docs], settings=settings, stop_event=stopped, echo=lines.append, follow_links=follow_links)
+        assert len(qa.sources(settings=settings)) == indexed, lines
+
+
+def test_json_is_refused_with_watch(qa_home, tmp_path, capsys):
+    assert main(["index", "--watch", "--json", str(tmp_path / "docs")]) == 1  # missing: never hangs
+    assert "does not go with --watch" in capsys.readouterr().err
