@@ -43,15 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="follow links inside the folders that lead out of them (default: skip them)",
     )
 
-    p = sub.add_parser("ask", help="answer a question, with its sources")
+    p = sub.add_parser(
+        "ask",
+        help="answer a question, with its sources",
+        description="Answer a question from the indexed documents: the answer cites its passages with [n], "
+        "and the sources are listed under it. A question the documents do not answer is refused.",
+    )
     p.add_argument("question", help="the question, in quotes")
-    _collection(p)
-    p.add_argument(
-        "--model", help="a litellm model string, or 'extractive' (default: QA_MODEL or extractive)"
-    )
-    p.add_argument(
-        "--top-k", type=_positive_int, help="passages put in front of the model (default: QA_TOP_K)"
-    )
+    _answer_options(p)
     p.add_argument("--json", action="store_true", help="print answer.to_dict() as JSON")
 
     p = sub.add_parser(
@@ -60,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="An interactive chat about your documents; follow-up questions work. "
         "Quit with an empty line, Ctrl-D or Ctrl-C.",
     )
-    _collection(p)
-    p.add_argument("--model", help="a litellm model string, or 'extractive'")
-    p.add_argument("--top-k", type=_positive_int, help="passages put in front of the model")
+    _answer_options(p)
 
     p = sub.add_parser("sources", help="list the indexed documents")
     _collection(p)
@@ -83,17 +80,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="URL", help="the target Chroma server, http(s)://host:port")
     _collection(p)
 
-    p = sub.add_parser("ui", help="start the Gradio chat in the browser")
+    p = sub.add_parser(
+        "ui",
+        help="serve the chat page, with its /ask and OpenAI-compatible /v1 APIs",
+        description="Serve the chat page on http://HOST:PORT, with its gradio_client API (/ask, /sources) and "
+        "an OpenAI-compatible API under /v1. QA_UI_AUTH=user:password turns on a login for the page; "
+        "QA_SERVE_KEY is the bearer key /v1 requires.",
+    )
     p.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)"
     )
     p.add_argument("--port", type=_port, default=7860, help="port (default 7860)")
     _collection(p)
 
-    p = sub.add_parser("mcp", help="serve ask/search/sources to MCP clients (agents, desktop assistants)")
+    p = sub.add_parser(
+        "mcp",
+        help="serve ask/search/sources to MCP clients (agents, desktop assistants)",
+        description="A Model Context Protocol server with the tools ask, search and sources, over stdio "
+        "(an MCP client launches it) or streamable HTTP at http://127.0.0.1:PORT/mcp.",
+    )
     _collection(p)
     p.add_argument("--http", action="store_true", help="streamable HTTP on 127.0.0.1 instead of stdio")
-    p.add_argument("--port", type=int, default=8765, help="port for --http (default 8765)")
+    p.add_argument("--port", type=_port, default=8765, help="port for --http (default 8765)")
 
     sub.add_parser(
         "settings",
@@ -121,6 +129,16 @@ def _setting_names() -> str:
 
 def _collection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--collection", help="collection name (default: QA_COLLECTION or 'default')")
+
+
+def _answer_options(p: argparse.ArgumentParser) -> None:
+    _collection(p)
+    p.add_argument(
+        "--model", help="a litellm model string, or 'extractive' (default: QA_MODEL or extractive)"
+    )
+    p.add_argument(
+        "--top-k", type=_positive_int, help="passages put in front of the model (default: QA_TOP_K or 5)"
+    )
 
 
 def _port(value: str) -> int:
