@@ -20,6 +20,7 @@ from index.loaders.files import read_bytes
 
 MAX_HTML_DEPTH = 500  # HTML nested deeper than this is refused rather than walked
 _PIECE = 1 << 16  # bytes given to the parser at a time
+_JOIN = 4096  # text pieces gathered before they are joined into one string
 
 _BLOCK_TAGS = frozenset(
     [
@@ -172,33 +173,57 @@ def _is_noise(el, tag: str) -> bool:
     )
 
 
-def _is_permalink(el, tag: str) -> bool:
-    return tag == "a" and (el.get("href") or "").startswith("#") and el.text_content().strip() in _PERMALINKS
+class _Text:
+    """Text gathered piece by piece and joined every _JOIN pieces (a paragraph of a million <b>a</b> stays a few
+    strings, not millions). Marks are character offsets, so they survive the joins."""
 
+    def __init__(self):
+        self.parts: list[str] = []
+        self.length = 0
 
-def _drop_noise(root) -> None:
-    """Noise inside an element taken whole (a heading's permalink, a table's script), its tails kept."""
-    doomed = []
-    for el in root.iterdescendants():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or _is_noise(el, tag) or _is_permalink(el, tag):
-            doomed.append(el)
-    for el in doomed:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        try:
-            el.drop_tree()  # keeps the tail text, which belongs to the parent
-        except ValueError:  # a tail lxml cannot move (control characters): drop it with the element
-            parent.remove(el)
+    def add(self, text: str | None) -> None:
+        if text:
+            self.parts.append(text)
+            self.length += len(text)
+            if len(self.parts) >= _JOIN:
+                self.parts = ["".join(self.parts)]
+
+    def since(self, mark: int) -> str:
+        """The text from offset `mark` on (read from the end: costs what it returns)."""
+        need, pieces, got = self.length - mark, [], 0
+        for piece in reversed(self.parts):
+            if got >= need:
+                break
+            pieces.append(piece)
+            got += len(piece)
+        text = "".join(reversed(pieces))
+        return text[len(text) - need :] if need > 0 else ""
+
+    def cut(self, mark: int) -> None:
+        """Drop the text from offset `mark` on."""
+        need = self.length - mark
+        self.length = mark
+        while need > 0 and self.parts:
+            last = self.parts.pop()
+            if len(last) > need:
+                self.parts.append(last[: len(last) - need])
+                need = 0
+            else:
+                need -= len(last)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts, self.length = [], 0
+        return text
 
 
 class _Walker:
     """Turns the parser's start and end events into blocks as they come.
 
     An event is handled one event late: an element's text is complete once the next event has been parsed, and
-    its tail once the event after its end has. Elements taken whole (headings, code, tables, signatures) are
-    handled at their end, with their subtree; every element is removed from the tree once handled."""
+    its tail once the event after its end has. Every element is removed from the tree once handled. Headings,
+    code, tables and API signatures are written from their whole text, gathered as their subtree streams by;
+    tables row by row."""
 
     def __init__(self, out: DocumentBuilder):
         self.out = out
@@ -206,11 +231,15 @@ class _Walker:
         self.started = False  # any element was parsed
         self.pending: tuple[str, object] | None = None  # the event whose text is not complete yet
         self.depth = 0
-        self.skipping = None  # the element being skipped (noise) or taken whole, until its end
-        self.whole = False  # the skipped element is taken whole (else dropped)
         self.walking = True  # False after </body>: the text is the body's (the whole page's when it has none)
-        self.links: list[tuple[object, int]] = []  # open #-links that may be permalinks: (a, buffer length)
-        self.buffer: list[str] = []
+        self.noise = None  # the element being dropped (navigation, scripts...), until its end
+        self.whole = None  # the heading, code, table or signature whose text is being gathered
+        self.gathered = _Text()  # its text
+        self.rows: list[list[str]] = []  # a table's rows not written yet (nested tables' rows in start order)
+        self.open_rows: list[tuple[object, int]] = []  # (tr, index in rows)
+        self.cells: list[tuple[object, int, int]] = []  # open cells: (td, mark in gathered, index in rows)
+        self.links: list[tuple[object, int]] = []  # open #-links, maybe permalinks: (a, mark in their text)
+        self.buffer = _Text()  # the paragraph being read
         self.lists: list[list] = []  # per open list: [ordered, next number]
         self.item: list[str] = []  # marker of the open list item whose line is not written yet ("": written)
         self.level = 0  # the heading level in force
@@ -237,44 +266,53 @@ class _Walker:
             self.depth += 1
             if self.depth > MAX_HTML_DEPTH:
                 raise LoadError(f"HTML nested deeper than {MAX_HTML_DEPTH} levels; refusing to parse it")
-            if self.skipping is None and self.walking:
+            if self.noise is not None or not self.walking:
+                return
+            if _is_noise(el, tag):
+                self.noise = el
+            elif self.whole is not None:
+                self.gather_start(el, tag)
+            else:
                 if tag == "body":  # the page's text is its body's: what came before it is dropped
-                    self.buffer.clear()
+                    self.buffer.take()
                 self.start(el, tag)
             return
         self.depth -= 1
         if tag == "title" and not self.title:
             self.title = " ".join(el.text_content().split())
-        if self.skipping is not None:
-            if el is not self.skipping:
-                if not self.whole:
-                    _forget(el)  # inside dropped noise: nothing of it is read again
+        text = self.gathered if self.whole is not None and el is not self.whole else self.buffer
+        if self.noise is not None:
+            if el is not self.noise:
+                _forget(el)  # inside dropped noise: nothing of it is read again
                 return
-            self.skipping = None
-            if self.whole:
-                self.take_whole(el, tag)
-        elif self.walking:
+            self.noise = None
+        elif not self.walking:
+            pass
+        elif el is self.whole:
+            self.whole = None
+            self.write_whole(el, tag)
+        elif self.whole is not None:
+            self.gather_end(el, tag)
+        else:
             self.end(el, tag)
-        if self.walking and el.tail:
-            self.buffer.append(el.tail)
+        if self.walking:
+            text.add(el.tail)
         if tag == "body":
             self.walking = False
         _forget(el)
 
     def start(self, el, tag: str) -> None:
-        if _is_noise(el, tag):
-            self.skipping, self.whole = el, False
-            return
+        if tag in _BLOCK_TAGS:
+            self.flush()
         if (
             tag in _HEADINGS
             or tag in ("pre", "table")
             or "admonition-title" in (el.get("class") or "").split()
             or _is_signature(el)
         ):
-            self.skipping, self.whole = el, True
+            self.whole = el
+            self.gather_start(el, tag)
             return
-        if tag in _BLOCK_TAGS:
-            self.flush()
         if tag in ("ul", "ol"):
             self.lists.append(
                 [tag == "ol", int(el.get("start", "1")) if (el.get("start") or "1").isdigit() else 1]
@@ -286,35 +324,8 @@ class _Walker:
                 self.lists[-1][1] += 1
             self.item.append(marker)
         elif tag == "a" and (el.get("href") or "").startswith("#"):
-            self.links.append((el, len(self.buffer)))
-        if el.text:
-            self.buffer.append(el.text)
-
-    def take_whole(self, el, tag: str) -> None:
-        """A heading, admonition title, code block, table or API signature: written from its subtree."""
-        _drop_noise(el)
-        if tag in _BLOCK_TAGS:
-            self.flush()
-        if tag in _HEADINGS:
-            self.level = _HEADINGS[tag]
-            self.descriptions.clear()
-            self.out.heading(el.text_content(), self.level)
-        elif "admonition-title" in (el.get("class") or "").split():
-            # "Note" opens the note's first paragraph
-            self.prefix = " ".join(el.text_content().split()) + ": "
-        elif tag == "pre":
-            self.out.code(el.text_content())
-        elif tag == "table":
-            rows = [[c.text_content() for c in tr if c.tag in ("td", "th")] for tr in el.iter("tr")]
-            self.out.table(rows)
-        else:  # an API signature
-            level = self.level + len(self.descriptions) + 1
-            text = " ".join(el.text_content().split())
-            match = _NAME.match(el.get("id") or text)
-            self.out.heading(text, level, name=match.group(0) if match else text)
-            parent = el.getparent()
-            if parent is not None and all(d is not parent for d, _ in self.descriptions):
-                self.descriptions.append((parent, level))
+            self.links.append((el, self.buffer.length))
+        self.buffer.add(el.text)
 
     def end(self, el, tag: str) -> None:
         if tag in _BLOCK_TAGS:
@@ -326,15 +337,68 @@ class _Walker:
         elif tag == "dl" and self.descriptions and self.descriptions[-1][0] is el:
             _, level = self.descriptions.pop()
             self.out.leave(level)
-        elif self.links and self.links[-1][0] is el:
+        else:
+            self.unlink(el, self.buffer)
+
+    def gather_start(self, el, tag: str) -> None:
+        """An element inside (or opening) a heading, code block, table or signature: its text is gathered."""
+        if self.whole.tag == "table":
+            if tag == "tr":
+                self.open_rows.append((el, len(self.rows)))
+                self.rows.append([])
+            elif tag in ("td", "th") and self.open_rows and self.open_rows[-1][0] is el.getparent():
+                self.cells.append((el, self.gathered.length, self.open_rows[-1][1]))
+        if tag == "a" and (el.get("href") or "").startswith("#"):
+            self.links.append((el, self.gathered.length))
+        self.gathered.add(el.text)
+
+    def gather_end(self, el, tag: str) -> None:
+        if self.cells and self.cells[-1][0] is el:
+            _, mark, row = self.cells.pop()
+            self.rows[row].append(self.gathered.since(mark))
+        elif self.open_rows and self.open_rows[-1][0] is el:
+            self.open_rows.pop()
+            if not self.open_rows:  # an outermost row: it and the rows nested in it are complete
+                self.out.table(self.rows)
+                self.rows = []
+                self.gathered.take()
+        else:
+            self.unlink(el, self.gathered)
+
+    def write_whole(self, el, tag: str) -> None:
+        """A heading, admonition title, code block, table or API signature, from its gathered text."""
+        text = self.gathered.take()
+        self.links.clear()
+        if tag in _HEADINGS:
+            self.level = _HEADINGS[tag]
+            self.descriptions.clear()
+            self.out.heading(text, self.level)
+        elif "admonition-title" in (el.get("class") or "").split():
+            self.prefix = " ".join(text.split()) + ": "  # "Note" opens the note's first paragraph
+        elif tag == "pre":
+            self.out.code(text)
+        elif tag == "table":
+            self.out.table(self.rows)
+            self.rows, self.open_rows, self.cells = [], [], []
+        else:  # an API signature
+            level = self.level + len(self.descriptions) + 1
+            text = " ".join(text.split())
+            match = _NAME.match(el.get("id") or text)
+            self.out.heading(text, level, name=match.group(0) if match else text)
+            parent = el.getparent()
+            if parent is not None and all(d is not parent for d, _ in self.descriptions):
+                self.descriptions.append((parent, level))
+
+    def unlink(self, el, text: _Text) -> None:
+        """A #-link closes: the "¶" of a self-link is not text of the page."""
+        if self.links and self.links[-1][0] is el:
             _, mark = self.links.pop()
-            if _is_permalink(el, tag) and mark <= len(self.buffer):
-                del self.buffer[mark:]  # the "¶" of a self-link, not text of the page
+            if mark <= text.length and text.since(mark).strip() in _PERMALINKS:
+                text.cut(mark)
 
     def flush(self) -> None:
-        text = " ".join("".join(self.buffer).split())
-        self.buffer.clear()
-        self.links.clear()  # their text is written: too late to take a permalink back
+        text = " ".join(self.buffer.take().split())
+        self.links.clear()  # their text is taken: too late to take a permalink back
         if not text:
             return
         if self.item and self.item[-1]:
