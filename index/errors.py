@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 
 class QAError(Exception):
     """Base class: the CLI and the UI show `str(error)` to the user, without a traceback."""
@@ -22,7 +24,7 @@ class NothingIndexedError(QAError):
         self.collection = collection
         super().__init__(
             f"No documents indexed in collection '{collection}': run `qa index PATH` "
-            f"(for example `qa index seeds/ --collection {collection}`)."
+            f"(for example `qa index seeds/ --collection {shlex.quote(collection)}`)."
         )
 
 
@@ -33,7 +35,7 @@ class EmbeddingModelMismatchError(QAError):
         super().__init__(
             f"Collection '{collection}' was built with embedding model '{built_with}', "
             f"but '{configured}' is configured. Set QA_EMBED_MODEL={built_with}, or re-index into a new "
-            f"collection (`qa index PATH --collection NEW`), or remove this one (`qa remove --all --collection {collection}`)."
+            f"collection (`qa index PATH --collection NEW`), or remove this one (`qa remove --all --collection {shlex.quote(collection)}`)."
         )
 
 

@@ -1,5 +1,5 @@
 """Collections are listed by the names users gave them, not by their storage names (a name that is not plain,
-such as "my docs", is stored as a sanitised form plus a hash)."""
+such as "my docs", is stored as a sanitised form plus a hash), and the commands messages suggest quote them."""
 
 from __future__ import annotations
 
@@ -41,3 +41,12 @@ def test_a_collection_written_before_names_were_recorded_gets_its_name_on_its_ne
     (notes / "more.txt").write_text("The keeper's boat is painted red.\n")
     qa.index([notes], "my docs", settings=settings)
     assert qa.collections(settings=settings) == ["my docs"]
+
+
+def test_commands_suggested_in_messages_quote_the_name_for_a_shell():
+    from qa.errors import EmbeddingModelMismatchError, NothingIndexedError
+
+    assert "`qa index seeds/ --collection 'my docs'`" in str(NothingIndexedError("my docs"))
+    assert "`qa index seeds/ --collection notes`" in str(NothingIndexedError("notes"))
+    mismatch = str(EmbeddingModelMismatchError("my docs", "model-a", "model-b"))
+    assert "`qa remove --all --collection 'my docs'`" in mismatch
