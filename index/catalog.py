@@ -17,6 +17,8 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from index.document import Chunk
 from index.records import REMOVING, SourceRecord, SourceState, chunk_from_json, chunk_to_json
 from index.text import STOPWORDS
@@ -47,6 +49,12 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, text, title, heading)
     VALUES ('delete', old.rowid, old.text, old.title, old.heading);
 END;
+CREATE TABLE IF NOT EXISTS unit_vectors(      -- the vectors of a chunk's answer units, written by the indexer
+    chunk_id TEXT NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (chunk_id, text)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS unit_vectors_ad AFTER DELETE ON chunks BEGIN
+    DELETE FROM unit_vectors WHERE chunk_id = old.id;
+END;
 """
 
 _TERM = re.compile(r"\w+")
@@ -68,6 +76,7 @@ class LexicalIndex(Protocol):
     def search(self, query: str, limit: int) -> list[LexicalHit]: ...
     def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]: ...
     def known_ids(self, ids: Iterable[str]) -> set[str]: ...
+    def unit_vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]: ...
     def chunk_count(self) -> int: ...
     def sources(self) -> dict[str, SourceRecord]: ...
     def close(self) -> None: ...
@@ -230,6 +239,27 @@ class Catalog:
             for (fields,) in rows:
                 chunk = chunk_from_json(fields)
                 found[chunk.id] = chunk
+        return found
+
+    def put_unit_vectors(self, rows: Iterable[tuple[str, str, np.ndarray]]) -> None:
+        """Store (chunk id, unit text, vector) rows: what the answerer would embed for those chunks."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO unit_vectors(chunk_id, text, vector) VALUES (?,?,?)",
+                [(chunk_id, text, np.asarray(v, dtype=np.float32).tobytes()) for chunk_id, text, v in rows],
+            )
+
+    def unit_vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """Unit text -> vector, for the answer units stored with these chunks (none for a chunk that another
+        machine indexed: this cache is filled from the store without them)."""
+        ids = list(dict.fromkeys(chunk_ids))
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT text, vector FROM unit_vectors WHERE chunk_id IN ({','.join('?' * len(part))})", part
+            )
+            found.update((text, np.frombuffer(blob, dtype=np.float32)) for text, blob in rows)
         return found
 
     def neighbours(self, source: str, ordinal: int, radius: int = 1) -> list[Chunk]:

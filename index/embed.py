@@ -150,6 +150,15 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def remember(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors computed earlier (the answer units the indexer stored): later calls find them here."""
+        with self._lock:
+            for t, v in vectors.items():
+                self._recent[t] = v
+                self._recent.move_to_end(t)
+            while len(self._recent) > _RECENT_VECTORS:
+                self._recent.popitem(last=False)
+
     def clear_cache(self) -> None:
         with self._lock:
             self._recent.clear()

@@ -35,11 +35,12 @@ from index.store import ChromaStore
 OUTSIDE_LINK = (
     "a link to outside the folder being indexed: not followed (`qa index --follow-links` follows it)"
 )
+UnitTexts = Callable[[str, str], list[str]]
 BATCH_CHUNKS = 512  # chunks embedded and written together
 # What a file becomes depends on the loaders and the chunker as well as on its bytes, so a stored version is
 # the content hash behind this prefix: files indexed by other loading or chunking code (an older release)
 # are indexed again even when they did not change. Bump it whenever loading or chunking changes their output.
-EXTRACTION_VERSION = "x3"
+EXTRACTION_VERSION = "x4"  # x4: answer-unit vectors stored with the chunks
 
 
 @dataclass
@@ -86,10 +87,13 @@ def run_index(
     chunking: ChunkingConfig = DEFAULT_CHUNKING,
     embedder: Callable[[], Embedder] | None = None,
     client=None,
+    unit_texts: UnitTexts | None = None,
 ) -> IndexReport:
     """Index `paths` into the collection `config` names. `embedder()` gives the embedder, called when the
     first batch is embedded (an unchanged corpus loads no model); by default one is loaded for this run.
-    `client`: a Chroma client the caller owns (by default the run opens and closes its own)."""
+    `client`: a Chroma client the caller owns (by default the run opens and closes its own).
+    `unit_texts(text, heading)`: the answer units of a chunk an answerer will embed (qa.extractive); their
+    vectors are stored beside the chunks in the catalog, so that answering a question embeds only the question."""
     started = time.perf_counter()
     paths = list(paths)
     if not paths:
@@ -111,6 +115,7 @@ def run_index(
                 chunking,
                 writer_id(),
                 load_embedder,
+                unit_texts,
             )
             catalog.refresh(store)
             report.chunks_total = catalog.chunk_count()
@@ -135,6 +140,7 @@ def _run(
     chunking,
     writer: str,
     load_embedder: Callable[[], Embedder],
+    unit_texts: UnitTexts | None,
 ):
     catalog.refresh(store)
     known = catalog.sources()
@@ -163,7 +169,7 @@ def _run(
     def write(batch) -> None:
         nonlocal embedder
         embedder = embedder or load_embedder()
-        _write_batch(batch, known, store, catalog, embedder, report, writer, meter)
+        _write_batch(batch, known, store, catalog, embedder, report, writer, meter, unit_texts)
 
     meter.start()
     for cand in candidates:
@@ -222,19 +228,47 @@ def _reason(error: Exception) -> str:
 
 
 def _write_batch(
-    batch, known: dict[str, SourceRecord], store, catalog, embedder, report: IndexReport, writer, meter
+    batch,
+    known: dict[str, SourceRecord],
+    store,
+    catalog,
+    embedder,
+    report: IndexReport,
+    writer,
+    meter,
+    unit_texts,
 ) -> None:
     if catalog.get_meta("embed_model") is None:  # before the first vector is written, killed or not
         catalog.set_meta("embed_model", embedder.name)
     entries = [(c.source, digest, c.size, c.mtime_ns, chunks) for c, digest, chunks in batch]
     weights = {ch.id: w for c, _, chs in batch for ch, w in zip(chs, chunk_weights(c.size, len(chs)))}
 
+    units: dict[str, list[str]] = {}  # chunk id -> the texts of its answer units
+    unit_vectors: dict[str, object] = {}  # unit text -> its vector
+
     def vectors(chunks: list[Chunk]):
         # Embedding text: the title gives a chunk its topic (a passage rarely names its document).
         texts = [embedding_text(ch) for ch in chunks]
-        return meter.embed(embedder, texts, [weights[ch.id] for ch in chunks])  # in slices: progress moves
+        shares = [weights[ch.id] for ch in chunks]
+        if unit_texts is not None:  # embedded in the same pass: half a chunk's progress is for its units
+            units.update((ch.id, unit_texts(ch.text, ch.heading)) for ch in chunks)
+            extra = list(dict.fromkeys(t for ch in chunks for t in units[ch.id]))  # overlapping chunks
+            if extra:
+                texts += extra
+                shares = [w / 2 for w in shares] + [sum(shares) / 2 / len(extra)] * len(extra)
+        embedded = meter.embed(embedder, texts, shares)  # in slices: progress moves
+        unit_vectors.update(zip(texts[len(chunks) :], embedded[len(chunks) :]))
+        return embedded[: len(chunks)]
 
     written = set(write_sources(store, catalog, entries, known, writer, vectors))
+    if unit_vectors:  # after the chunks: the catalog drops a chunk's unit vectors with the chunk
+        catalog.put_unit_vectors(
+            (ch.id, t, unit_vectors[t])
+            for c, _, chs in batch
+            if c.source in written
+            for ch in chs
+            for t in units[ch.id]
+        )
     for cand, _, chunks in batch:
         if cand.source not in written:
             report.unchanged.append(cand.source)  # another machine wrote this very version meanwhile

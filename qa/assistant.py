@@ -95,6 +95,7 @@ class Assistant:
                 progress=progress,
                 embedder=lambda: self.embedder(config),
                 client=self.client(config),
+                unit_texts=_unit_texts(s),
             )
         finally:
             self._forget(_collection_key(config))  # its Chroma handle may have changed
@@ -262,6 +263,15 @@ class Assistant:
         if opened is not None:
             opened[0].close()  # the client is lent: it stays open for this instance's other stores
             opened[1].close()
+
+
+def _unit_texts(s: Settings):
+    """What the indexer embeds beside the chunks for this answerer: the extractive one's answer units."""
+    if s.model != "extractive":
+        return None
+    from qa.extractive import answer_unit_texts
+
+    return answer_unit_texts
 
 
 def _collection_key(config) -> tuple:

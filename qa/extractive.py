@@ -258,11 +258,22 @@ def _analysed(text: str, heading: str) -> tuple:
 
 
 def _embedded_text(c: _Candidate) -> str:
+    return _unit_model_text(c.unit, c.shown)
+
+
+def _unit_model_text(unit: Unit, shown: str) -> str:
     """What the embedding model compares with the question: the unit, after the signature it describes."""
-    context = clean_markup(c.unit.context)
-    if context and (c.unit.kind != "prose" or context.endswith(")")):
-        return f"{context}: {c.shown}"
-    return c.shown
+    context = clean_markup(unit.context)
+    if context and (unit.kind != "prose" or context.endswith(")")):
+        return f"{context}: {shown}"
+    return shown
+
+
+def answer_unit_texts(text: str, heading: str) -> list[str]:
+    """The texts the re-rank may embed for a passage (its answer units, as `_embedded_text` words them):
+    the indexer stores their vectors (index.pipeline), so that answering embeds only the question."""
+    analysed = _analysed.__wrapped__(text, heading)  # not kept: indexing sees every chunk once
+    return [_unit_model_text(unit, shown) for _, unit, shown, _, _ in analysed if unit.kind in ANSWER_KINDS]
 
 
 def _idf(candidates: list[_Candidate]):

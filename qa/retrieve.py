@@ -100,7 +100,17 @@ class Retriever:
                     passages.append(_passage(len(passages) + 1, chunk, fused[chunk_id]))
             if len(passages) == top_k:  # the rest of this window was still checked for copies
                 break
+        if cfg.use_dense:
+            _remember_units(self.embedder(), self.catalog, passages)
         return passages
+
+
+def _remember_units(embedder, catalog: LexicalIndex, passages: list[Passage]) -> None:
+    """Hand the embedder the stored vectors of these passages' answer units (index.pipeline wrote them): the
+    extractive answerer's re-rank then runs no model. Embedders without a cache (torch) embed as before."""
+    remember = getattr(embedder, "remember", None)
+    if remember is not None and passages:
+        remember(catalog.unit_vectors(p.chunk_id for p in passages))
 
 
 _pool = None
