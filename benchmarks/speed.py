@@ -5,6 +5,7 @@ larger sizes.
     python -m benchmarks.speed                         # 1k, 10k and 100k chunks (long)
     python -m benchmarks.speed --sizes 1000 --questions 10 --skip bm25,cold
     python -m benchmarks.speed recall --questions 300     # SQuAD-A recall@5, torch vs onnx backend
+    python -m benchmarks.speed squad                      # warm qa.ask on SQuAD-A, unit vectors stored or not
 
 Ours: `qa.index` / `qa.ask(model="extractive")` / `Retriever.retrieve`. Naive: a Chroma collection with chromadb's
 SentenceTransformerEmbeddingFunction over the same packaged model and the same chunk texts, dense only; and BM25
@@ -167,10 +168,54 @@ def recall(args) -> dict:
     return out
 
 
+def squad_latency(args) -> dict:
+    """Warm `qa.ask` on the SQuAD-A index, over the questions `qa eval` samples (100 answerable, 50 not), with
+    the answer units' vectors stored at index time and without them (the re-rank embeds them per question),
+    each in a fresh process, alternated `--rounds` times; plus what indexing them costs."""
+    import sqlite3
+
+    from eval.goldfile import squad_a_set
+    from eval.squad import SQUAD_V1_A
+
+    if not SQUAD_V1_A.exists():
+        sys.exit(f"SQuAD-A is missing: expected {SQUAD_V1_A} (../shared/data/squad).")
+    work = Path(args.work) / "squad-latency"
+    gold = squad_a_set(args.squad_questions, 0, work)
+    env = {"QA_EMBED_BACKEND": args.backend, "QA_CACHE_DIR": str(Path(args.work) / "model-cache")}
+    docs = str(gold.documents[0])  # the folder of the articles
+    stored, bare = work / "home-stored", work / "home-answer-time"
+    shutil.rmtree(stored, ignore_errors=True)
+    shutil.rmtree(bare, ignore_errors=True)
+    out = {"questions": len(gold.questions), "load_avg_start": os.getloadavg(), "index": {}, "rounds": []}
+    out["index"]["stored"] = run_phase("ours_index", env, corpus=docs, home=str(stored))
+    out["index"]["stored"]["size_mb"] = du_mb(stored)
+    shutil.copytree(stored, bare)
+    (catalog,) = bare.rglob("catalog.sqlite")
+    db = sqlite3.connect(catalog)
+    out["index"]["unit_vectors"] = db.execute("SELECT count(*) FROM unit_vectors").fetchone()[0]
+    db.execute("DELETE FROM unit_vectors")  # as an index written without them
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+    out["index"]["answer_time_size_mb"] = du_mb(bare)
+    questions = [q.question for q in gold.questions]
+    for _ in range(args.rounds):
+        row = {}
+        for name, home in (("answer_time", bare), ("stored", stored)):
+            row[name] = run_phase("squad_ask", env, home=str(home), questions=questions)
+            print(
+                f"  {name}: ask p50 {row[name]['ask']['p50_ms']:.1f} ms p95 {row[name]['ask']['p95_ms']:.1f}"
+            )
+        row["same_answers"] = row["stored"].pop("answers") == row["answer_time"].pop("answers")
+        out["rounds"].append(row)
+    out["load_avg_end"] = os.getloadavg()
+    return out
+
+
 def main(argv: list[str] | None = None, prog: str = "python -m benchmarks.speed") -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", default="speed", choices=["speed", "recall", "plot"])
+    parser.add_argument("mode", nargs="?", default="speed", choices=["speed", "recall", "squad", "plot"])
     parser.add_argument("--sizes", default="1000,10000,100000", help="chunk counts, comma-separated")
     parser.add_argument("--questions", type=int, default=30, help="timed questions per size")
     parser.add_argument("--bm25-questions", type=int, default=6, help="questions for BM25 rebuilt per query")
@@ -190,6 +235,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m benchmarks.speed"
         "--backend", default=os.environ.get("QA_EMBED_BACKEND", "onnx"), choices=["onnx", "torch"]
     )
     parser.add_argument("--backends", default="torch,onnx", help="recall mode: backends to compare")
+    parser.add_argument("--squad-questions", type=int, default=150, help="squad mode: questions (as qa eval)")
+    parser.add_argument("--rounds", type=int, default=2, help="squad mode: alternated runs of each setting")
     parser.add_argument(
         "--real-vectors", action="store_true", help="embed every chunk of the latency indexes (slow)"
     )
@@ -211,6 +258,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m benchmarks.speed"
         result = recall(args)
         (out / "bench_recall.json").write_text(json.dumps(result, indent=2))
         print(json.dumps({b: v["recall_at_5"] for b, v in result["backends"].items()}))
+        return 0
+    if args.mode == "squad":
+        result = squad_latency(args)
+        (out / "bench_squad_latency.json").write_text(json.dumps(result, indent=2))
+        print(json.dumps({"index": result["index"], "rounds": result["rounds"]}, indent=1))
         return 0
     if args.mode == "speed":
         result = bench(args)
