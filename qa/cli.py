@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         "folders; unchanged files are skipped.",
         epilog="Exit status: 0 when no file failed (unsupported file types are skipped, not failures); 1 when "
         "any file failed (the rest is still indexed, and each failure is listed with its reason); 130 when "
-        "interrupted (run `qa index` again to finish).",
+        "interrupted (run `qa index` again to finish). With --watch: 0 when Ctrl-C stops it, its normal end.",
     )
     p.add_argument(
         "paths", nargs="+", metavar="PATH", help=f"files or folders ({' '.join(SUPPORTED_SUFFIXES)})"
@@ -386,9 +386,13 @@ def _ui(args) -> int:
 
 
 def _mcp(args) -> int:
+    import contextlib
+
     from qa.mcp_server import serve
 
-    serve(collection=args.collection, http=args.http, port=args.port)
+    # Ctrl-C is how a server is stopped: a normal end (exit 0), as for `qa ui`.
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(collection=args.collection, http=args.http, port=args.port)
     return 0
 
 

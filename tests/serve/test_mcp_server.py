@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import anyio
@@ -162,8 +163,13 @@ def test_streamable_http_on_loopback(served_home, tmp_path):
                 trust_env=False,
             )
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            proc.send_signal(signal.SIGINT)  # Ctrl-C: how a server is stopped
+            try:
+                code = proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+    assert code == 0, (tmp_path / "mcp-http.log").read_text()  # a normal end, as for `qa ui`
     assert rebound.status_code in (403, 421), rebound.status_code
     assert not result.is_error
     assert "Waltz" in result.structured_content["answer"]
