@@ -54,18 +54,19 @@ def chunk_document(doc: Document, config: ChunkingConfig = DEFAULT_CHUNKING) -> 
     spans: list[_Span] = []
     group: list[_Unit] = []
     used = 0  # tokens in group, kept as it changes: summing the group for every unit made chunking slow
-    for units in _fitted_blocks(doc, regions, config):
-        if group and units[0].region != group[-1].region and not _heading_only(group, config):
-            _flush(group, spans)
-            group, used = [], 0
-        total = sum(u.tokens for u in units)
-        if group and used + total > config.max_tokens:
-            _flush(group, spans)  # the next block does not fit: start it in a chunk of its own
-            group, used = [], 0
-        if total <= config.max_tokens:
-            group.extend(units)
-            used += total
-            continue
+    for units, continued in _fitted_blocks(doc, regions, config):
+        if not continued:  # a block begins (else more units of a long block that has begun)
+            if group and units[0].region != group[-1].region and not _heading_only(group, config):
+                _flush(group, spans)
+                group, used = [], 0
+            total = sum(u.tokens for u in units)
+            if group and used + total > config.max_tokens:
+                _flush(group, spans)  # the next block does not fit: start it in a chunk of its own
+                group, used = [], 0
+            if total <= config.max_tokens:
+                group.extend(units)
+                used += total
+                continue
         for unit in units:  # a long block: its sentences or lines packed, prose with overlap
             if group and used + unit.tokens > config.max_tokens:
                 _flush(group, spans)
@@ -91,23 +92,34 @@ class _Span:
 
 def _fitted_blocks(
     doc: Document, regions: list[tuple[int, int]], config: ChunkingConfig
-) -> Iterator[list[_Unit]]:
-    """Each block's units with their token counts, in document order. Blocks are split and counted in batches
-    of about _COUNT_BATCH units, so memory holds one batch, never every sentence of a long document."""
-    pending: list[list[_Unit]] = []
+) -> Iterator[tuple[list[_Unit], bool]]:
+    """Each block's units with their token counts, in document order, as (units, continued). Blocks are split
+    and counted in batches of about _COUNT_BATCH units, so memory holds one batch, never every sentence of a long
+    document; a block of more units than that (a table of a million rows) comes in pieces, each after the first
+    `continued`. A piece has more units than max_tokens, so at least as many tokens: it is long, like its block."""
+    piece = max(_COUNT_BATCH, config.max_tokens + 1)
+    pending: list[tuple[list[_Unit], bool]] = []
     size = 0
     for index, (region_start, region_end) in enumerate(regions):
         for start, end, kind in _blocks(doc, region_start, region_end):
             spans = (
                 _lines(doc.text, start, end) if kind in _LINE_KINDS else sentence_spans(doc.text, start, end)
             )
-            units = [
-                _Unit(s, e, kind, index)
-                for span in spans
-                for s, e in _cap_chars(doc.text, *span, config.max_chars)
-            ]
+            units: list[_Unit] = []
+            continued = False
+            for span in spans:
+                units.extend(
+                    _Unit(s, e, kind, index) for s, e in _cap_chars(doc.text, *span, config.max_chars)
+                )
+                if len(units) >= piece:
+                    pending.append((units, continued))
+                    size += len(units)
+                    units, continued = [], True
+                if size >= _COUNT_BATCH:
+                    yield from _counted(doc.text, pending, config.max_tokens)
+                    pending, size = [], 0
             if units:
-                pending.append(units)
+                pending.append((units, continued))
                 size += len(units)
             if size >= _COUNT_BATCH:
                 yield from _counted(doc.text, pending, config.max_tokens)
@@ -115,10 +127,12 @@ def _fitted_blocks(
     yield from _counted(doc.text, pending, config.max_tokens)
 
 
-def _counted(text: str, blocks: list[list[_Unit]], max_tokens: int) -> Iterator[list[_Unit]]:
-    _count_tokens(text, [u for units in blocks for u in units])
-    for units in blocks:
-        yield _fit(text, units, max_tokens)
+def _counted(
+    text: str, blocks: list[tuple[list[_Unit], bool]], max_tokens: int
+) -> Iterator[tuple[list[_Unit], bool]]:
+    _count_tokens(text, [u for units, _ in blocks for u in units])
+    for units, continued in blocks:
+        yield _fit(text, units, max_tokens), continued
 
 
 def _regions(doc: Document) -> list[tuple[int, int]]:
@@ -145,16 +159,15 @@ def _blocks(doc: Document, start: int, end: int) -> Iterator[tuple[int, int, str
         yield cursor, end, "prose"
 
 
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The non-blank lines of a code block or table, indentation kept."""
-    spans, cursor = [], start
+    cursor = start
     while cursor < end:
         nl = text.find("\n", cursor, end)
         line_end = end if nl < 0 else nl
         if text[cursor:line_end].strip():
-            spans.append((cursor, line_end))
+            yield cursor, line_end
         cursor = line_end + 1
-    return spans
 
 
 def _cap_chars(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

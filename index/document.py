@@ -76,8 +76,8 @@ class Document:
         """The heading and page in force at a character offset."""
         if not self.sections:
             return Section(0)
-        starts = [s.start for s in self.sections]
-        i = bisect.bisect_right(starts, offset) - 1
+        # bisect on the sections themselves: a list of every start per call made chunking quadratic in headings
+        i = bisect.bisect_right(self.sections, offset, key=lambda s: s.start) - 1
         return self.sections[max(i, 0)]
 
 
