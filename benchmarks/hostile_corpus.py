@@ -61,6 +61,14 @@ SHAPES: dict[str, tuple[str, Callable[[int], Iterator[bytes]]]] = {
     "html-deep": (".html", _nested_html),
     "html-text": (".html", lambda n: _repeat(b"word ", n, b"<html><body><p>", b"</p></body></html>")),
     "html-tags": (".html", lambda n: _repeat(b"<b></b>", n, b"<html><body>", b"</body></html>")),
+    "html-table": (
+        ".html",
+        lambda n: _repeat(b"<tr><td>a", n, b"<html><body><table>", b"</table></body></html>"),
+    ),
+    "html-pre": (
+        ".html",
+        lambda n: _repeat(b"a<b>b</b>\n", n, b"<html><body><pre>", b"</pre></body></html>"),
+    ),
     "combining": (".txt", lambda n: _repeat("e\u0301\u0302\u0303 ".encode(), n)),
     "cjk": (".txt", lambda n: _repeat("漢字かな。".encode(), n)),
     "emoji": (".txt", lambda n: _repeat("😀 ".encode(), n)),

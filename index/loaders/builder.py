@@ -133,5 +133,27 @@ class DocumentBuilder:
         self._section_pending = False
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+_WINDOW = 1 << 16  # characters collapsed at a time
+
+
+def one_line(text: str) -> str:
+    """Whitespace runs as single spaces, trimmed: " ".join(text.split()), a window at a time, so a paragraph of
+    ten million words never becomes ten million strings at once."""
+    if len(text) <= _WINDOW:
+        return " ".join(text.split())
+    out: list[str] = []
+    space = False  # whitespace seen since the last word written
+    for i in range(0, len(text), _WINDOW):
+        window = text[i : i + _WINDOW]
+        words = " ".join(window.split())
+        if words:
+            if out and (space or window[0].isspace()):
+                out.append(" ")
+            out.append(words)
+            space = window[-1].isspace()
+        else:
+            space = True
+    return "".join(out)
+
+
+_one_line = one_line

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from index.document import Document
 from index.errors import LoadError
-from index.loaders.builder import DocumentBuilder
+from index.loaders.builder import DocumentBuilder, one_line
 from index.loaders.files import read_bytes
 
 MAX_HTML_DEPTH = 500  # HTML nested deeper than this is refused rather than walked
@@ -279,7 +279,7 @@ class _Walker:
             return
         self.depth -= 1
         if tag == "title" and not self.title:
-            self.title = " ".join(el.text_content().split())
+            self.title = one_line(el.text_content())
         text = self.gathered if self.whole is not None and el is not self.whole else self.buffer
         if self.noise is not None:
             if el is not self.noise:
@@ -374,7 +374,7 @@ class _Walker:
             self.descriptions.clear()
             self.out.heading(text, self.level)
         elif "admonition-title" in (el.get("class") or "").split():
-            self.prefix = " ".join(text.split()) + ": "  # "Note" opens the note's first paragraph
+            self.prefix = one_line(text) + ": "  # "Note" opens the note's first paragraph
         elif tag == "pre":
             self.out.code(text)
         elif tag == "table":
@@ -382,7 +382,7 @@ class _Walker:
             self.rows, self.open_rows, self.cells = [], [], []
         else:  # an API signature
             level = self.level + len(self.descriptions) + 1
-            text = " ".join(text.split())
+            text = one_line(text)
             match = _NAME.match(el.get("id") or text)
             self.out.heading(text, level, name=match.group(0) if match else text)
             parent = el.getparent()
@@ -397,7 +397,7 @@ class _Walker:
                 text.cut(mark)
 
     def flush(self) -> None:
-        text = " ".join(self.buffer.take().split())
+        text = one_line(self.buffer.take())
         self.links.clear()  # their text is taken: too late to take a permalink back
         if not text:
             return
