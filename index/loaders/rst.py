@@ -30,6 +30,7 @@ _SETTINGS = {
     "smart_quotes": False,
     "syntax_highlight": "none",
     "input_encoding": "unicode",
+    "line_length_limit": windows.WINDOW_CHARS,  # a longer line is parsed in windows of this size, never whole
     "_disable_config": True,
 }
 _PREFIX = {
@@ -97,7 +98,8 @@ def parse_rst(text: str, source: str, fallback_title: str = "") -> Document:
             settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()},
         )
         walker.children(tree, 0)
-        styles += [s for s in parser.statemachine.states["Body"].memo.title_styles if s not in styles]
+        memo = getattr(parser.statemachine.states["Body"], "memo", None)  # None: docutils refused the piece
+        styles += [s for s in (memo.title_styles if memo else []) if s not in styles]
     doc = walker.out.build()
     doc.title = doc.title or fallback_title
     return doc

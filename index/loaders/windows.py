@@ -1,12 +1,12 @@
 """Cutting a large source into pieces a parser takes one at a time, so the parser's whole-document objects
 (docutils' doctree, markdown-it's token list) stay bounded whatever the file's shape.
 
-A source within WHOLE_CHARS and WHOLE_LINES is one piece: every real document we have (the largest Python docs
-page is 212 KB in 5,642 lines) parses whole, exactly as before. A larger one is cut into pieces of at most
-WINDOW_CHARS characters and WINDOW_LINES lines, each cut at the best boundary its window offers:
+A source within WHOLE_CHARS, WHOLE_LINES and LINE_CHARS is one piece: every real document we have (the
+largest Python docs page is 212 KB in 5,642 lines) parses whole, exactly as before. A larger one is cut into
+pieces of at most WINDOW_CHARS characters and WINDOW_LINES lines, each cut at the best boundary its window offers:
 1. a blank line followed by a line at column 0: every indented RST block, Markdown list item and quote has ended
    there (outside a Markdown fenced code block: a line scan of the window tracks fences);
-2. else a line break; 3. else whitespace; 4. else anywhere (only input without whitespace gets there).
+2. else a line break; 3. else whitespace within LINE_CHARS; 4. else at LINE_CHARS (input without whitespace).
 One scan per window, over that window: linear in the source.
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 WHOLE_CHARS = 256_000
 WHOLE_LINES = 8_000
+LINE_CHARS = 10_000  # docutils refuses longer lines by default: a longer one is hostile, and cut to this
 WINDOW_CHARS = 64_000
 WINDOW_LINES = 3_000
 
@@ -25,7 +26,9 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
 
 
 def is_whole(text: str) -> bool:
-    return len(text) <= WHOLE_CHARS and text.count("\n") + text.count("\r") <= WHOLE_LINES
+    if len(text) > WHOLE_CHARS or text.count("\n") + text.count("\r") > WHOLE_LINES:
+        return False
+    return max(map(len, text.splitlines()), default=0) <= LINE_CHARS
 
 
 def pieces(text: str, fences: bool = False) -> Iterator[str]:
@@ -88,7 +91,8 @@ def _cut(text: str, start: int, limit: int, fence: str | None) -> tuple[int, str
             best = m.end()
     if not best:
         best = text.rfind("\n", start, limit) + 1
-    if best <= start:
+    if best <= start:  # one long line: pieces of a line's size (the parsers are slow on long lines)
+        limit = min(limit, start + LINE_CHARS)
         best = max(text.rfind(" ", start, limit), text.rfind("\t", start, limit)) + 1
     if best <= start:
         best = limit

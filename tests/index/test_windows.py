@@ -18,6 +18,7 @@ def small_windows(monkeypatch):
     monkeypatch.setattr(windows, "WHOLE_LINES", 400)
     monkeypatch.setattr(windows, "WINDOW_CHARS", 1_000)
     monkeypatch.setattr(windows, "WINDOW_LINES", 60)
+    monkeypatch.setattr(windows, "LINE_CHARS", 500)
 
 
 def _whole(monkeypatch):
@@ -47,9 +48,9 @@ def test_without_blank_lines_a_line_then_a_space_then_anything(small_windows):
     lines = list(windows.pieces("* a\n" * 2_000))
     assert all(p.endswith("\n") and p.startswith("* a") for p in lines) and len(lines) == 2_000 // 60 + 1
     words = list(windows.pieces("*a _b " * 2_000))
-    assert "".join(words) == "*a _b " * 2_000 and all(len(p) <= 1_000 and p.endswith(" ") for p in words)
+    assert "".join(words) == "*a _b " * 2_000 and all(len(p) <= 500 and p.endswith(" ") for p in words[:-1])
     solid = list(windows.pieces("[a](" * 2_000))
-    assert [len(p) for p in solid] == [1_000] * 8 and "".join(solid) == "[a](" * 2_000
+    assert [len(p) for p in solid] == [500] * 14 + [1_000] and "".join(solid) == "[a](" * 2_000
     assert "".join(windows.pieces("a\r" * 3_000)) == "a\n" * 3_000  # a lone CR is a line break
 
 

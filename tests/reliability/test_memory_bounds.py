@@ -48,21 +48,12 @@ def test_the_lying_docx_is_refused_under_1_gb(tmp_path):
 SIZE = 4_000_000
 # Load + chunk of a 4 MB file under 150 MB keeps a 50 MB one under the 1.5 GB bound (memory grows linearly).
 PEAK_AT_4_MB = 150
-# Still over it: the parsers hold the whole document as objects (markdown-it's tokens, docutils' doctree): a
-# streaming parse is the fix, not done yet (figures in the issue note). HTML is parsed and walked in pieces.
-PARSER_BOUND = {"cr-only", "md-headings", "md-emphasis", "md-list", "md-brackets", "rst-sections"}
 
 
+# The parsers take a large source in bounded pieces: lxml's pull parser for HTML, windows for RST and Markdown
+# (index/loaders/windows.py), so no shape makes them hold the whole document as objects.
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "shape",
-    [
-        pytest.param(s, marks=pytest.mark.xfail(reason="the parser's whole-document objects", strict=False))
-        if s in PARSER_BOUND
-        else s
-        for s in sorted(SHAPES)
-    ],
-)
+@pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_loading_and_chunking_stay_small_and_no_passage_is_huge(tmp_path, shape):
     """Load + chunk (the part of indexing whose memory grows with the file) of a 4 MB hostile file, and no
     chunk over 20,000 characters."""
@@ -123,7 +114,18 @@ def test_sentence_splitting_is_linear():
 
 
 @pytest.mark.parametrize(
-    "shape", ["html-p", "html-text", "md-headings", "md-emphasis", "md-brackets", "cr-only", "rst-sections"]
+    "shape",
+    [
+        "html-p",
+        "html-text",
+        "md-headings",
+        "md-emphasis",
+        "md-brackets",
+        "md-list",
+        "cr-only",
+        "rst-sections",
+        "rst-bullets",
+    ],
 )
 def test_loading_is_linear(tmp_path, shape):
     from index.errors import LoadError
