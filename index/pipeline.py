@@ -252,7 +252,8 @@ def _write_batch(
         shares = [weights[ch.id] for ch in chunks]
         if unit_texts is not None:  # embedded in the same pass: half a chunk's progress is for its units
             units.update((ch.id, unit_texts(ch.text, ch.heading)) for ch in chunks)
-            extra = list(dict.fromkeys(t for ch in chunks for t in units[ch.id]))  # overlapping chunks
+            # Each distinct text once (chunks overlap), by length: a slice then pads its texts to about one size.
+            extra = sorted(dict.fromkeys(t for ch in chunks for t in units[ch.id]), key=len)
             if extra:
                 texts += extra
                 shares = [w / 2 for w in shares] + [sum(shares) / 2 / len(extra)] * len(extra)
