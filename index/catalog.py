@@ -50,8 +50,9 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     VALUES ('delete', old.rowid, old.text, old.title, old.heading);
 END;
 CREATE TABLE IF NOT EXISTS unit_vectors(      -- the vectors of a chunk's answer units, written by the indexer
-    chunk_id TEXT NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (chunk_id, text)
-) WITHOUT ROWID;
+    chunk_id TEXT NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL  -- a rowid table: half the size for blobs
+);
+CREATE UNIQUE INDEX IF NOT EXISTS unit_vectors_by_chunk ON unit_vectors(chunk_id, text);
 CREATE TRIGGER IF NOT EXISTS unit_vectors_ad AFTER DELETE ON chunks BEGIN
     DELETE FROM unit_vectors WHERE chunk_id = old.id;
 END;
