@@ -9,6 +9,7 @@ indented by four spaces.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from index.document import Block, Blocks, Document, Section
@@ -80,8 +81,7 @@ class DocumentBuilder:
         self._add("\n".join(line for line in lines if line.strip(" |")), "table")
 
     def code(self, text: str) -> None:
-        lines = textwrap.dedent(text.expandtabs(4)).strip("\n").splitlines()
-        self._add("\n".join((CODE_INDENT + line).rstrip() for line in lines), "code")
+        self._add(code_text(text), "code")
 
     def build(self) -> Document:
         return Document(
@@ -157,3 +157,37 @@ def one_line(text: str) -> str:
 
 
 _one_line = one_line
+
+_BLANK = re.compile(r"^[ \t]+$", re.M)  # textwrap.dedent's: whitespace-only lines are emptied
+_INDENT = re.compile(r"^([ \t]*)[^ \t\n]", re.M)  # and the indents of the other lines give the margin
+
+
+def code_text(text: str) -> str:
+    """A code block's text: tabs expanded, the common indent removed (textwrap.dedent), blank lines around it
+    dropped, each line indented by CODE_INDENT. A long block is worked a window of lines at a time, so a 35 MB
+    <pre> never becomes a list of its 5 million lines."""
+    text = text.expandtabs(4)
+    if len(text) <= _WINDOW:
+        lines = textwrap.dedent(text).strip("\n").splitlines()
+        return "\n".join((CODE_INDENT + line).rstrip() for line in lines)
+    windows = [_BLANK.sub("", w) for w in _line_windows(text)]
+    # after expandtabs an indent is spaces only, so the common one is the shortest
+    margin = min((len(m.group(1)) for w in windows for m in _INDENT.finditer(w)), default=0)
+    if margin:
+        strip = re.compile("^" + " " * margin, re.M)
+        windows = [strip.sub("", w) for w in windows]
+    text = "".join(windows).strip("\n")
+    del windows
+    return "\n".join(
+        "\n".join((CODE_INDENT + line).rstrip() for line in w.splitlines()) for w in _line_windows(text)
+    )
+
+
+def _line_windows(text: str):
+    """text in pieces of about _WINDOW characters, each but the last ending with a newline."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _WINDOW)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
