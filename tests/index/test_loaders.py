@@ -301,6 +301,26 @@ def test_html_parsed_in_pieces_keeps_every_word_and_space(tmp_path):
     assert doc.section_at(len(doc.text) - 1).heading == "Top"
 
 
+def test_long_paragraphs_and_code_are_worked_in_windows_with_the_same_text():
+    """one_line and code_text work a 64 KB window at a time past that size; the text is what the one-piece
+    definitions give (a window edge inside a word, a run of spaces, a CRLF, an indent)."""
+    import textwrap
+
+    from index.loaders.builder import CODE_INDENT, code_text, one_line
+
+    words = "".join(f"word{i}{' ' * (i % 5 + 1)}{chr(10) if i % 7 == 0 else ''}" for i in range(40_000))
+    assert len(words) > 4 * 65536
+    assert one_line(words) == " ".join(words.split())
+    code = "".join(
+        f"{' ' * (4 + 4 * (i % 3))}line {i}\t=\t{i}\r\n{'   ' if i % 11 == 0 else ''}\n"
+        for i in range(20_000)
+    )
+    assert len(code) > 4 * 65536
+    lines = textwrap.dedent(code.expandtabs(4)).strip("\n").splitlines()
+    assert code_text(code) == "\n".join((CODE_INDENT + line).rstrip() for line in lines)
+    assert code_text(code).startswith(CODE_INDENT + "line 0 ")  # the common 4-space indent removed
+
+
 def _make_pdf(path: Path, pages: list[list[str]]) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
