@@ -268,7 +268,9 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
         return target
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on a first run's export
     target.parent.mkdir(parents=True, exist_ok=True)
     # Eager attention: the exported graph takes the mask as data (no shortcut traced for an all-ones mask).
     model = AutoModel.from_pretrained(

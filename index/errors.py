@@ -20,11 +20,13 @@ class ConfigError(QAError):
 class NothingIndexedError(QAError):
     """The collection is missing or empty."""
 
-    def __init__(self, collection: str):
+    def __init__(self, collection: str, existing: tuple[str, ...] = ()):
         self.collection = collection
+        self.existing = tuple(existing)
+        found = f" Collections here: {', '.join(sorted(self.existing))}." if self.existing else ""
         super().__init__(
             f"No documents indexed in collection '{collection}': run `qa index PATH` "
-            f"(for example `qa index seeds/ --collection {shlex.quote(collection)}`)."
+            f"(for example `qa index seeds/ --collection {shlex.quote(collection)}`).{found}"
         )
 
 

@@ -245,13 +245,17 @@ class Assistant:
         """The store and catalog of a collection, for reading: one the store does not have raises
         NothingIndexedError before any folder, file or Chroma collection is made for it."""
         from index.pipeline import open_collection
-        from index.store import store_exists
+        from index.store import collection_names, store_exists
 
         key = _collection_key(config)
         if key not in self._collections:
             if not store_exists(config):
                 raise NothingIndexedError(config.collection)
-            self._collections[key] = open_collection(config, existing=True, client=self.client(config))
+            try:
+                self._collections[key] = open_collection(config, existing=True, client=self.client(config))
+            except NothingIndexedError:  # a mistyped name, most often: say which ones exist
+                others = [n for n in collection_names(config, self.client(config)) if n != config.collection]
+                raise NothingIndexedError(config.collection, tuple(others)) from None
         return self._collections[key]
 
     def _forget(self, key: tuple) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 
@@ -26,11 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Add, update and remove documents so that the collection mirrors the given files and "
         "folders; unchanged files are skipped.",
         epilog="Exit status: 0 when no file failed (unsupported file types are skipped, not failures); 1 when "
-        "any file failed (the rest is still indexed, and each failure is listed with its reason); 130 when "
+        "any file failed (the rest is still indexed, and each failure is listed with its reason) or nothing "
+        "could be indexed (every file skipped, or none found); 130 when "
         "interrupted (run `qa index` again to finish). With --watch: 0 when Ctrl-C stops it, its normal end.",
     )
     p.add_argument(
-        "paths", nargs="+", metavar="PATH", help=f"files or folders ({' '.join(SUPPORTED_SUFFIXES)})"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=f"files or folders ({' '.join(SUPPORTED_SUFFIXES)}, .rst.txt)",
     )
     _collection(p)
     p.add_argument("--json", action="store_true", help="print the IndexReport as JSON")
@@ -118,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="speed benchmark against the naive pipeline, from a source checkout (`qa bench --help`)"
     )
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options of benchmarks/speed.py")
+    for command_parser in sub.choices.values():  # so that a wrong option is told with its command's usage
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -182,7 +189,9 @@ def _main(argv: list[str]) -> int:
     if argv[:1] == ["bench"]:  # benchmarks/speed.py owns its options
         return _run(lambda: _bench(argv[1:]))
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        _unknown_options(getattr(args, "command_parser", parser), unknown)
     if not args.command:
         parser.print_help()
         return 0
@@ -198,6 +207,17 @@ def _main(argv: list[str]) -> int:
         "settings": _settings,
     }[args.command]
     return _run(lambda: command(args))
+
+
+def _unknown_options(parser: argparse.ArgumentParser, unknown: list[str]) -> None:
+    """Exit 2 with the command's own usage (not the top-level one), suggesting the option meant."""
+    known = [option for action in parser._actions for option in action.option_strings]
+    hints = [
+        f"did you mean {close[0]}?"
+        for arg in unknown
+        if arg.startswith("--") and (close := difflib.get_close_matches(arg.split("=")[0], known, n=1))
+    ]
+    parser.error(" ".join([f"unrecognized arguments: {' '.join(unknown)}", *hints]))
 
 
 def _process_environment() -> None:

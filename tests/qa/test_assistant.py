@@ -93,6 +93,7 @@ def test_reading_an_unknown_collection_writes_nothing(seed_index):
             assert f"No documents indexed in collection '{name}'" in error
     assert _tree(home) == before, f"new files: {sorted(_tree(home) - before)}"
     assert qa.collections(settings=seed_index) == ["default"]
+    assert "Collections here: default." in _reads(seed_index, "defualt")[0]  # a typo: the ones that exist
 
 
 def test_reading_a_home_never_indexed_into_creates_it_not(tmp_path):

@@ -14,3 +14,12 @@ def test_a_port_out_of_range_is_a_usage_error(command, port, capsys):
         main([*command, "--port", port])
     assert stopped.value.code == 2
     assert "argument --port" in capsys.readouterr().err
+
+
+def test_a_mistyped_option_is_told_with_its_commands_usage_and_the_option_meant(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["ask", "--colection", "pydocs", "What does str.partition return?"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: qa ask ")  # not the top-level `qa [-h] COMMAND`
+    assert "unrecognized arguments: --colection" in err and "did you mean --collection?" in err
