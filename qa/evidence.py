@@ -36,6 +36,10 @@ _NUMBER = re.compile(
     re.I,
 )
 _CAPITALIZED = re.compile(r"\b[A-Z][a-z]+")
+# Numbers that point elsewhere rather than answer: "page 152", "Section 9.1", "(p. 127)", a list's "7."
+_REFERENCES = re.compile(
+    r"\b(?:pages?|pp?\.|sections?|chapters?|figures?|tables?|see)\s+\d[\d.]*|^\s*\d+[.)]\s", re.I
+)
 _QUESTION_TYPES = (
     (
         "number",
@@ -64,7 +68,7 @@ def question_type(question: str) -> str:
 def answer_type_cue(kind: str, sentence: str, question_words: set[str]) -> float:
     """1 when the sentence holds the kind of thing the question asks for, and the question does not."""
     if kind == "number":
-        found = (m.group(0).lower() for m in _NUMBER.finditer(sentence))
+        found = (m.group(0).lower() for m in _NUMBER.finditer(_REFERENCES.sub(" ", sentence)))
     elif kind == "date":
         found = (m.group(0).lower() for m in (*_YEAR.finditer(sentence), *_MONTH.finditer(sentence)))
     elif kind == "name":

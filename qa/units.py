@@ -25,7 +25,7 @@ _RST_TARGET = re.compile(r"^\s*\.\.\s+(_[^:]*:|\|[^|]+\||\[[^\]]*\]|$)")  # .. _
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_LINE = re.compile(r"^\s*(>>>|\.\.\.\s|\$ |% |#!|[{}\[\]();]+\s*$)")
 _SIGNATURE = re.compile(
-    r"^\s*(?:(?:class|def|async def|exception|function|method|classmethod|staticmethod|attribute|data)\s+)?"
+    r"^\s*@?(?:(?:class|def|async def|exception|function|method|classmethod|staticmethod|attribute|data)\s+)?"
     r"[A-Za-z_][\w.]*\((?:[^.]|\.(?!\s))*(?:\)|\\|,)\s*(?:->\s*\S+)?\s*[¶#]?\s*$"
 )
 # "class logging.Handler", "exception json.JSONDecodeError(msg, doc, pos)", "logging.DEBUG": rendered
@@ -38,12 +38,21 @@ _OBJECT_LINE = re.compile(
 _SIMPLE_BORDER = re.compile(r"^\s*=+(\s+=+)*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#\.|[a-z][.)])\s+\S")
 _TABLE_BORDER = re.compile(r"^\s*(?:\+[-=+]+\+|[=\s]{3,}|\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?)\s*$")
+# "See also printerr (p. 127).", "See Section 4.2.": a pointer elsewhere, not an answer
+_CROSS_REFERENCE = re.compile(r"^\W*see\b(?:\s+also\b)?", re.I)
+_CROSS_REFERENCE_MAX_WORDS = 12
 _LEAD_IN = re.compile(
     r"(:|\bthe following( \w+){0,3}( table| example| list| code)?\.?|\bas follows\.?|\bbelow\.?)\s*$"
     r"|\bfollowing (table|example|list)\b|\bfor example\s*[:,]?\s*$",
     re.I,
 )
 _HEADING_MAX_WORDS = 10
+# The term of a definition list of options: "-n", "--dry-run", "-e <pattern>", "‘-i, --case-insensitive’"
+_OPTION_TERM = re.compile(
+    r"^[‘'\"`]?--?[A-Za-z0-9][\w-]*(?:[= ]?<?[\w.-]+>?)?(?:,\s*\S+(?:\s+\S+)?)*[’'\"`]?$"
+)
+_TERM_MAX_WORDS = 5
+_FRAGMENT_MAX_WORDS = 3  # a "sentence" this short without an end ("SQLite Autoincrement") is a title
 
 
 @dataclass(frozen=True)
@@ -55,15 +64,19 @@ class Unit:
     header: str = ""  # for a table row: the table's header row
 
 
-def passage_units(text: str) -> list[Unit]:
-    """The units of a passage, in reading order."""
+def passage_units(text: str, section_path: str = "") -> list[Unit]:
+    """The units of a passage, in reading order. `section_path` ("json > Basic Usage"): a line alone that
+    names one of its sections is that section's heading, whatever its case ("typer-slim")."""
     units: list[Unit] = []
     context = ""  # the last heading or signature seen
     header = ""  # the header row of the table being read
-    for kind, start, end in _blocks(text):
+    sections = {clean_markup(s).lower() for s in section_path.split(" > ") if s.strip()}
+    for kind, start, end in _blocks(text, sections):
         if kind in ("heading", "signature"):
+            follows_term = kind == "signature" and units and units[-1].kind == "signature"
             units.append(Unit(start, end, kind, context))
-            context = text[start:end]
+            # "-n" then "--dry-run": the definition below is about both names
+            context = f"{context} / {text[start:end]}" if follows_term else text[start:end]
             continue
         if kind == "row":
             if not header:
@@ -80,14 +93,34 @@ def passage_units(text: str) -> list[Unit]:
             flat = text[start:end].replace("\n", " ")  # same length: offsets stay exact
             for s, e in sentence_spans(flat):
                 sentence = flat[s:e]
-                sub_kind = "leadin" if _LEAD_IN.search(sentence) else "prose"
+                sub_kind = "leadin" if _not_an_answer(sentence) else "prose"
+                if len(sentence.split()) <= _FRAGMENT_MAX_WORDS and not sentence.rstrip().endswith(_ENDS):
+                    sub_kind = "heading"
                 units.append(Unit(start + s, start + e, sub_kind, context))
         else:
             units.append(Unit(start, end, kind, context))
     return units
 
 
-def _blocks(text: str):
+_ENDS = (".", "!", "?", ")", '"', "”", ":", ";")
+
+
+def _not_an_answer(sentence: str) -> bool:
+    """A lead-in ("... as follows:"), a question (an FAQ's, a tutorial's) or a bare cross-reference."""
+    stripped = sentence.strip()
+    return bool(
+        _LEAD_IN.search(stripped)
+        or stripped.endswith("?")
+        or (_CROSS_REFERENCE.match(stripped) and len(stripped.split()) <= _CROSS_REFERENCE_MAX_WORDS)
+    )
+
+
+def _is_signature(line: str) -> bool:
+    """`f(x)`, `class logging.Handler`, or several of them joined by " / " (one heading per overload)."""
+    return all(_SIGNATURE.match(part) or _OBJECT_LINE.match(part) for part in line.split(" / "))
+
+
+def _blocks(text: str, sections: set[str] = frozenset()):
     """(kind, start, end) per structural block: prose paragraphs whole, other kinds line by line."""
     lines = _lines(text)
     i = 0
@@ -97,6 +130,8 @@ def _blocks(text: str):
     grid = False  # inside a grid table ("+----+----+" borders)
     simple_table = False  # between the borders of an RST simple table ("=====  =====")
     paragraph: list[tuple[int, int]] = []
+    # the last text line ended with ":" ("For example:"), or the passage starts: an indented block next is code
+    introduced = True
 
     def flush():
         if paragraph:
@@ -130,6 +165,7 @@ def _blocks(text: str):
             yield from flush()
             grid = False
             continue
+        was_introduced, introduced = introduced, stripped.endswith(":")
         if _SIMPLE_BORDER.match(line) and (simple_table or not paragraph):
             yield from flush()
             # a border opens a table, or closes it when a blank line (or the end) follows
@@ -194,18 +230,16 @@ def _blocks(text: str):
             yield "row", start + indent, end
             continue
         if _CODE_LINE.match(line) or (
-            indent >= 4 and not paragraph and (in_code or _looks_like_code(stripped))
+            indent >= 4
+            and not paragraph
+            and (in_code or _looks_like_code(stripped) or (was_introduced and not _LIST_ITEM.match(line)))
         ):
             yield from flush()
             in_code = True  # the indented lines right after a code line are code too (its output)
             yield "code", start + indent, end
             continue
         in_code = False
-        if (
-            (_SIGNATURE.match(stripped) or _OBJECT_LINE.match(stripped))
-            and not paragraph
-            and not nxt.strip().startswith(("(", ","))
-        ):
+        if _is_signature(stripped) and not paragraph and not nxt.strip().startswith(("(", ",")):
             yield from flush()
             yield "signature", start + indent, end
             continue
@@ -223,7 +257,18 @@ def _blocks(text: str):
                 i += 1
             yield "list", start + indent, item_end
             continue
-        if not paragraph and not last and _is_bare_heading(stripped, nxt):
+        if (
+            not paragraph
+            and not nxt.strip()
+            and len(stripped.split()) <= _TERM_MAX_WORDS
+            and _OPTION_TERM.match(stripped)
+        ):
+            yield "signature", start + indent, end
+            continue
+        if not paragraph and (
+            (not last and _is_bare_heading(stripped, nxt))
+            or (not nxt.strip() and " ".join(stripped.split()).lower() in sections)
+        ):
             yield "heading", start + indent, end
             continue
         paragraph.append((start + indent, end))
@@ -280,6 +325,8 @@ _STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:.*?\S)?)\*\*(?![\w*])")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
 _MD_LINK = re.compile(r"!?\[([^\]]+)\]\([^)]*\)")
 _DIRECTIVE_PREFIX = re.compile(r"^\s*\.\.\s+[\w:-]+::\s*")
+_MYST_FENCE = re.compile(r"(?:^|(?<=\s)):::+\{[\w:-]+\}\s*|(?:^|(?<=\s)):::+(?=\s|$)")  # :::{note} ... :::
+_MYST_ROLE = re.compile(r"\{([\w:-]+)\}`")  # {func}`attrs.fields` (MyST's spelling of a role)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|#\.)\s+")
 _CALLABLE_ROLES = {"func", "meth"}
 
@@ -295,6 +342,8 @@ def clean_markup(text: str) -> str:
         return shown
 
     text = _DIRECTIVE_PREFIX.sub("", text)
+    text = _MYST_FENCE.sub("", text)
+    text = _MYST_ROLE.sub(r":\1:`", text)
     text = _ROLE.sub(role, text)
     text = _LINK.sub(r"\1", text)
     text = _LITERAL.sub(r"\1", text)
