@@ -45,6 +45,7 @@ _QUESTION_TYPES = (
         "number",
         re.compile(
             r"\bhow (many|much|long|far|old|large|big|tall|high)\b|\bwhat (percentage|percent|number)\b"
+            r"|\b(what|which) (\w+ )?(version|release)\b"  # "Which SQLite version ...": a version number
         ),
     ),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|century|decade|date|month|day)\b")),

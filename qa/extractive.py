@@ -66,6 +66,10 @@ _STRUCTURE_KINDS = ("signature", "code", "row", "heading")
 # Words that say how to answer, not what about: no document sentence needs to contain them.
 _ASKING_TERMS = set(content_terms("show tell explain describe example examples please give me know"))
 _CODE_TERMS = set(content_terms("code snippet syntax command line shell write type spell"))
+# What names a thing in code: an option ("-n", "--dry-run"), a dotted or snake_case name, a call ("loads()")
+_CODE_NAME = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*|\b[A-Za-z_]\w*(?:\.\w+)+|\b\w+_\w+\b|\b\w+(?=\(\))")
+# "shouldn't", "six's", "don't": the fragments "shouldn", "t", "s", "don" are not words a document needs to have
+_CONTRACTION = re.compile(r"n[’']t\b|[’'](?:s|re|ll|ve|m|d)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class ExtractiveConfig:
     context_weight: float = 0.7  # a question word found only in the heading/signature above a unit
     passage_weight: float = 0.6
     answer_type_weight: float = 0.2
+    named_weight: float = 0.3  # the signature or option term a unit sits under is a code name of the question
     semantic_weight: float = 0.5  # > 0: embed candidate units and add their cosine to the question
     semantic_top: int = 4  # ...only the best this many by the cheap score (0: all of them, slow on CPU)
     pair_words: int = 32  # a second unit joins the best one when both fit in this many words...
@@ -114,6 +119,7 @@ class Choice:
     weight: dict[str, float]  # question term -> rarity weight
     coverage: float  # the rarity-weighted share of the question's terms found in the passages
     extras: dict[str, float] = field(default_factory=dict)
+    passage_terms: set[str] = field(default_factory=set)  # the content terms of all the passages
 
 
 class ExtractiveAnswerer:
@@ -191,7 +197,7 @@ class ExtractiveAnswerer:
             c for c in candidates if c.unit.kind in ANSWER_KINDS or (wants_code and c.unit.kind == "code")
         ]
         candidates = answerable or [c for c in candidates if c.unit.kind not in ("markup", "heading")]
-        question_terms = set(content_terms(scored_question)) - _ASKING_TERMS
+        question_terms = set(content_terms(_CONTRACTION.sub(" ", scored_question))) - _ASKING_TERMS
         if wants_code:
             question_terms -= _CODE_TERMS
         if not candidates or not question_terms:
@@ -204,7 +210,9 @@ class ExtractiveAnswerer:
         ranked = sorted(candidates, key=lambda c: -c.score)  # stable: ties keep passage and reading order
         passage_terms = set(content_terms(" ".join(f"{p.title} {p.heading} {p.text}" for p in passages)))
         coverage = sum(w for t, w in weight.items() if t in passage_terms) / (sum(weight.values()) or 1.0)
-        return Choice(scored_question, ranked, weight, coverage, {"structured": float(structured)})
+        return Choice(
+            scored_question, ranked, weight, coverage, {"structured": float(structured)}, passage_terms
+        )
 
     def _score(self, question: str, question_terms: set[str], weight: dict[str, float], candidates) -> None:
         cfg = self.config
@@ -212,6 +220,7 @@ class ExtractiveAnswerer:
         top_passage = max(c.passage.score for c in candidates) or 1.0
         kind = question_type(question)
         question_words = {w.lower() for w in _WORD.findall(question)}
+        names = {m.group(0).lower() for m in _CODE_NAME.finditer(question)}
         for c in candidates:
             found = question_terms & c.terms
             above = (question_terms & c.context_terms) - found
@@ -222,6 +231,7 @@ class ExtractiveAnswerer:
                 cfg.lexical_weight * lexical
                 + cfg.passage_weight * c.passage.score / top_passage
                 + cfg.answer_type_weight * answer_type_cue(kind, c.shown, question_words)
+                + cfg.named_weight * _names_context(names, c.unit.context)
             )
         if cfg.semantic_weight:
             self._add_semantic(question, candidates)
@@ -283,6 +293,15 @@ def _analysed(text: str, heading: str) -> tuple:
     return tuple(out)
 
 
+def _names_context(names: set[str], context: str) -> float:
+    """1 when the signature or option term above a unit names a code name of the question ("-n", "json.loads")."""
+    if not names or not context:
+        return 0.0
+    spelled = {m.group(0).lower() for m in _CODE_NAME.finditer(clean_markup(context))}
+    short = {n.rsplit(".", 1)[-1] for n in spelled}  # "json.loads" asked, "loads(s, ...)" written
+    return float(any(n in spelled or n.rsplit(".", 1)[-1] in short for n in names))
+
+
 def _embedded_text(c: _Candidate) -> str:
     return _unit_model_text(c.unit, c.shown)
 
@@ -309,9 +328,10 @@ def _idf(candidates: list[_Candidate]):
 
 
 def _can_pair(a: _Candidate, b: _Candidate) -> bool:
-    """Two units make one answer when they come from different passages or sit side by side."""
+    """Two units make one answer when they come from different passages of one document or sit side by
+    side (two documents' sentences side by side read as one answer about two things)."""
     if a.passage.chunk_id != b.passage.chunk_id:
-        return True
+        return a.passage.source == b.passage.source
     return abs(a.index - b.index) == 1
 
 

@@ -50,6 +50,7 @@ def signals(choice, passages, similarity) -> dict[str, float]:
     kind = question_type(question)
     question_words = {w.lower() for w in _WORD.findall(question)}
     best_similarity = similarity(best)
+    topic_missing = [t for t in weight if t not in choice.passage_terms and t not in _PHRASING_TERMS]
     out = {
         "best_score": best.score,
         "best_similarity": best_similarity,
@@ -65,6 +66,13 @@ def signals(choice, passages, similarity) -> dict[str, float]:
         / (rarest or 1.0),
         "missing_share_best_passage": sum(t not in passage_terms for t in weight) / (len(weight) or 1),
         "unseen_share": len(unseen) / (len(weight) or 1),
+        # a question term that no passage has, other than the words any question is phrased with: a near-miss
+        # asks about a "timeout", a "trash" option, a "rename" command the documents never mention
+        "missing_topic_terms": min(len(topic_missing), 3) / 3,
+        "missing_topic_best_passage": min(
+            sum(t not in passage_terms and t not in _PHRASING_TERMS for t in weight), 3
+        )
+        / 3,
         "top_passage_score": top_passage,
         "best_passage_score": best.passage.score,
         "question_terms": math.log1p(len(weight)),
@@ -81,7 +89,14 @@ def signals(choice, passages, similarity) -> dict[str, float]:
     # a question word the passages lack weighs more than in prose, so these signals also enter times doc_like.
     doc_like = float(bool(choice.extras.get("structured")))
     out["doc_like"] = doc_like
-    for name in ("coverage", "best_coverage", "unseen_share", "best_similarity", "missing_identifiers"):
+    for name in (
+        "coverage",
+        "best_coverage",
+        "unseen_share",
+        "best_similarity",
+        "missing_identifiers",
+        "missing_topic_terms",
+    ):
         out[f"doc_x_{name}"] = doc_like * out[name]
     for t in QUESTION_TYPES:
         out[f"type_{t}"] = float(kind == t)
@@ -89,6 +104,17 @@ def signals(choice, passages, similarity) -> dict[str, float]:
         out[f"kind_{k}"] = float(best.unit.kind == k)
     return out
 
+
+# Words a question is phrased with rather than about (what it asks, not what of): their absence from the
+# passages says nothing ("What happens if ...", "How many ...", "Do I need ...").
+_PHRASING_TERMS = frozenset(
+    content_terms(
+        "how many much happen happens happened use used using uses need needs needed get gets got make makes "
+        "made come comes kind sort put back out way ways thing things something anything work works want wants "
+        "go goes give gives take takes tell mean means able possible right away still already just also "
+        "one ones else stop keep let lets see look find call called calls run runs"
+    )
+)
 
 _IDENTIFIER = re.compile(r"\b\w+(?:[._]\w+)+\b|\b\w+(?=\(\))|\b[a-z]+[A-Z]\w*\b|--?[a-z][\w-]+")
 

@@ -36,6 +36,7 @@ _OBJECT_LINE = re.compile(
     r"(?:\s*->\s*\S+)?\s*$|^\s*[A-Za-z_]\w*(?:\.\w+)+\s*$"
 )
 _SIMPLE_BORDER = re.compile(r"^\s*=+(\s+=+)*\s*$")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#\.|[a-z][.)])\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#\.|[a-z][.)])\s+\S")
 _TABLE_BORDER = re.compile(r"^\s*(?:\+[-=+]+\+|[=\s]{3,}|\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?)\s*$")
 # "See also printerr (p. 127).", "See Section 4.2.": a pointer elsewhere, not an answer
@@ -255,7 +256,9 @@ def _blocks(text: str, sections: set[str] = frozenset()):
                     break
                 item_end = ne
                 i += 1
-            yield "list", start + indent, item_end
+            # "1. date(time-value, modifier, ...)": a numbered signature is a signature
+            body = _LIST_MARKER.sub("", text[start:item_end], count=1).strip()
+            yield ("signature" if _is_signature(body) else "list"), start + indent, item_end
             continue
         if (
             not paragraph

@@ -182,3 +182,94 @@ def test_clean_markup_shows_what_a_reader_sees():
         clean_markup("Read [the guide](guide.md) first.\nThen stop.¶") == "Read the guide first. Then stop."
     )
     assert clean_markup("f(*args, **kwargs) takes 2*3 items") == "f(*args, **kwargs) takes 2*3 items"
+
+
+GIT_CLEAN_OPTIONS = """\
+OPTIONS
+
+-d
+
+Normally, when no <pathspec> is specified, git clean will not recurse into untracked directories to avoid \
+removing too much. Specify -d to have it recurse into such directories as well.
+
+-n
+
+--dry-run
+
+Don’t actually remove anything, just show what would be done.
+
+-q
+
+--quiet
+
+Be quiet, only report errors, but not the files that are successfully removed."""
+
+SIX_ASSERTIONS = """\
+unittest assertions
+
+Six contains compatibility shims for unittest assertions that have been renamed. For example:
+
+    import six
+    import unittest
+
+@functools.lru_cache(user_function) / @functools.lru_cache(maxsize=128, typed=False)
+
+Note these functions are only available on Python 2.7 or later."""
+
+FAQ = """\
+What are the restrictions on distributing configure scripts that Autoconf generates?
+
+There are no restrictions on how the configuration scripts that Autoconf produces may be distributed or used. \
+See also autoconf (p. 127)."""
+
+
+def _man_page(text: str) -> Passage:
+    """A passage as the HTML loader gives a man page's section: its section path known."""
+    return Passage(
+        1, "git-clean.html", "c1", 0, len(text), text, 0.8, "git-clean(1)", "git-clean(1) > OPTIONS"
+    )
+
+
+def test_option_terms_are_what_their_definition_is_about(answerer):
+    units = passage_units(GIT_CLEAN_OPTIONS, "git-clean(1) > OPTIONS")
+    kinds = {GIT_CLEAN_OPTIONS[u.start : u.end]: u.kind for u in units}
+    assert kinds["-n"] == kinds["--dry-run"] == kinds["-d"] == "signature"
+    definition = next(u for u in units if GIT_CLEAN_OPTIONS[u.start : u.end].startswith("Don’t"))
+    assert "-n" in definition.context and "--dry-run" in definition.context
+    answer = answerer.answer(Query("What does git clean -n do?"), [_man_page(GIT_CLEAN_OPTIONS)])
+    assert _answer_text(answer).startswith("Don’t actually remove anything")
+
+
+def test_the_sentence_after_a_restated_case_joins_it(answerer):
+    answer = answerer.answer(
+        Query("How do I get git clean to remove untracked directories as well?"),
+        [_man_page(GIT_CLEAN_OPTIONS)],
+    )
+    assert "Specify -d to have it recurse" in _answer_text(answer)
+    assert len(answer.citations) == 1  # side by side: one quote
+
+
+def test_section_titles_code_blocks_and_decorator_signatures_are_not_prose():
+    units = passage_units(SIX_ASSERTIONS, "Six > Package contents > unittest assertions")
+    kinds = [(u.kind, SIX_ASSERTIONS[u.start : u.end]) for u in units]
+    assert kinds[0] == ("heading", "unittest assertions")  # lower case, but it names the section
+    assert ("code", "import six") in kinds and ("code", "import unittest") in kinds
+    assert kinds[-2][0] == "signature" and kinds[-2][1].startswith("@functools.lru_cache(")
+    assert kinds[-1] == ("prose", "Note these functions are only available on Python 2.7 or later.")
+    assert passage_units("some unittest assertions here\n\nSix has shims.")[0].kind == "prose"  # no section
+
+
+def test_questions_and_bare_cross_references_are_not_answers(answerer):
+    kinds = [u.kind for u in passage_units(FAQ)]
+    assert kinds == ["leadin", "prose", "leadin"]
+    answer = answerer.answer(
+        Query("Are there restrictions on distributing the configure scripts of Autoconf?"), [_passage(FAQ)]
+    )
+    assert _answer_text(answer) == (
+        "There are no restrictions on how the configuration scripts that Autoconf produces may be distributed "
+        "or used."
+    )
+
+
+def test_clean_markup_renders_myst_roles_and_fences():
+    assert clean_markup(":::{note} Use {func}`attrs.fields` instead. :::") == "Use attrs.fields() instead."

@@ -85,6 +85,11 @@ def test_question_types_and_their_cues():
     assert answer_type_cue("name", "The adviser said so.", words) == 0.0
     assert answer_type_cue("date", "It began in February 2022.", {"when"}) == 1.0
     assert answer_type_cue("number", "Three ships left.", {"how", "many"}) == 1.0
+    assert question_type("Which SQLite version introduced write-ahead logging?") == "number"
+    # numbers that point elsewhere are no answer to "how many"
+    pointer = "7. History is on by default (see Section 9.1 [History], page 152)."
+    assert answer_type_cue("number", pointer, {"how", "many"}) == 0.0
+    assert answer_type_cue("number", "The last commands (default 500) are saved.", {"how", "many"}) == 1.0
 
 
 def test_missing_names_ignore_the_first_word_and_possessives(seed_index):
