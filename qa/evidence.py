@@ -50,7 +50,11 @@ _QUESTION_TYPES = (
     ),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|century|decade|date|month|day)\b")),
     ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhom\b|\bwhere\b")),
+    # "Does git clean delete ignored files?", "Can I use WAL over NFS?": documentation answers these by
+    # stating the exception ("not", "only", "unless"), rarely by repeating the question
+    ("polar", re.compile(r"^\W*(is|are|does|do|did|can|could|will|would|should|must|may)\b(?!.*\bor\b)")),
 )
+_POLARITY = re.compile(r"\b(not|never|no|cannot|unless|only|always|required|deprecated)\b|n't\b", re.I)
 
 
 def negated(text: str) -> bool:
@@ -76,6 +80,8 @@ def answer_type_cue(kind: str, sentence: str, question_words: set[str]) -> float
         found = (
             m.group(0).lower() for m in _CAPITALIZED.finditer(sentence, 1)
         )  # not the sentence's first word
+    elif kind == "polar":
+        found = (m.group(0).lower() for m in _POLARITY.finditer(sentence))
     else:
         return 0.0
     return 1.0 if any(w not in question_words for w in found) else 0.0

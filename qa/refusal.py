@@ -28,7 +28,7 @@ from qa.evidence import (
 )
 
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
-QUESTION_TYPES = ("number", "date", "name", "other")
+QUESTION_TYPES = ("number", "date", "name", "polar", "other")
 UNIT_KINDS = ("prose", "list", "row", "code")
 
 

@@ -86,6 +86,10 @@ def test_question_types_and_their_cues():
     assert answer_type_cue("date", "It began in February 2022.", {"when"}) == 1.0
     assert answer_type_cue("number", "Three ships left.", {"how", "many"}) == 1.0
     assert question_type("Which SQLite version introduced write-ahead logging?") == "number"
+    assert question_type("Does git clean delete ignored files too?") == "polar"
+    assert question_type("Is it a list or a tuple?") == "other"  # a choice, not yes or no
+    assert answer_type_cue("polar", "Ignored files are removed only with -x.", {"does"}) == 1.0
+    assert answer_type_cue("polar", "Ignored files are removed with -x.", {"does"}) == 0.0
     # numbers that point elsewhere are no answer to "how many"
     pointer = "7. History is on by default (see Section 9.1 [History], page 152)."
     assert answer_type_cue("number", pointer, {"how", "many"}) == 0.0
