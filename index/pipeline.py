@@ -40,7 +40,9 @@ BATCH_CHUNKS = 512  # chunks embedded and written together
 # What a file becomes depends on the loaders and the chunker as well as on its bytes, so a stored version is
 # the content hash behind this prefix: files indexed by other loading or chunking code (an older release)
 # are indexed again even when they did not change. Bump it whenever loading or chunking changes their output.
-EXTRACTION_VERSION = "x5"  # x5: large RST and Markdown parsed in windows
+# x5: large RST and Markdown parsed in windows; x6: the answer units changed (qa.units), so did the texts of
+# the stored unit vectors
+EXTRACTION_VERSION = "x6"
 
 
 @dataclass
