@@ -85,7 +85,7 @@ class ExtractiveConfig:
     pair_gap: float = 0.4  # ...and it scores nearly as well
     # The sentence right after the best one joins it when both fit in this many words and it scores within
     # next_gap: documentation often states the case first and the answer next ("Normally, X. Specify -d to Y.")
-    next_words: int = 45
+    next_words: int = 40
     next_gap: float = 0.4
     learned_refusal: bool = True  # False: answer whenever there is a candidate (to measure without it)
 
