@@ -15,6 +15,9 @@ A unit is scored by cheap evidence (weights chosen on SQuAD, see benchmarks/tune
 Then the best four by that score are re-ranked with the embedding model (question vs unit cosine):
 +2-3 points for four short model inputs; embedding all ~35 candidates costs ten times more.
 
+The answer is the best unit, with a second one when it scores nearly as well and both stay short: the unit
+right after it (documentation states the case, then the answer), or one of the next best of the same document.
+
 Refusal is a learned decision (qa.refusal): a logistic regression over the evidence (scores, coverage of the
 question, names the passages lack, negation, the kind of unit...), fitted by training/train_refusal.py.
 """
