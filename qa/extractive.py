@@ -13,7 +13,9 @@ A unit is scored by cheap evidence (weights chosen on SQuAD, see benchmarks/tune
 - answer type: "who" wants a name, "when" a date, "how many" a number, and the unit must bring one that
   the question does not already contain.
 Then the best four by that score are re-ranked with the embedding model (question vs unit cosine):
-+2-3 points for four short model inputs; embedding all ~35 candidates costs ten times more.
++2-3 points for four short model inputs. The units' vectors are computed at index time (`answer_unit_texts`,
+stored in the catalog by index.pipeline, handed to the embedder by retrieval), so answering embeds only the
+question; units without a stored vector (an index written by another machine) are embedded here.
 
 The answer is the best unit, with a second one when it scores nearly as well and both stay short: the unit
 right after it (documentation states the case, then the answer), or one of the next best of the same document.
