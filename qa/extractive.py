@@ -334,7 +334,10 @@ def _idf(candidates: list[_Candidate]):
 
 def _can_pair(a: _Candidate, b: _Candidate) -> bool:
     """Two units make one answer when they come from different passages of one document or sit side by
-    side (two documents' sentences side by side read as one answer about two things)."""
+    side (two documents' sentences side by side read as one answer about two things), never when they say
+    the same words (a sentence repeated under two entries, as heapq's "If the heap is empty")."""
+    if " ".join(a.shown.lower().split()) == " ".join(b.shown.lower().split()):
+        return False
     if a.passage.chunk_id != b.passage.chunk_id:
         return a.passage.source == b.passage.source
     return abs(a.index - b.index) == 1

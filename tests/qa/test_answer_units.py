@@ -273,3 +273,27 @@ def test_questions_and_bare_cross_references_are_not_answers(answerer):
 
 def test_clean_markup_renders_myst_roles_and_fences():
     assert clean_markup(":::{note} Use {func}`attrs.fields` instead. :::") == "Use attrs.fields() instead."
+
+
+HEAPPOP = """\
+heapq.heappop(heap)
+
+Pop and return the smallest item from the heap, maintaining the heap invariant. If the heap is empty, \
+IndexError is raised."""
+
+HEAPREPLACE = """\
+heapq.heapreplace(heap, item)
+
+Pop and return the smallest item from the heap, and also push the new item. If the heap is empty, \
+IndexError is raised."""
+
+
+def test_a_sentence_two_passages_repeat_is_said_once(answerer):
+    passages = [
+        Passage(1, "heapq.rst", "c1", 0, len(HEAPPOP), HEAPPOP, 0.8, "heapq", "heapq > heappop"),
+        Passage(2, "heapq.rst", "c2", 400, 400 + len(HEAPREPLACE), HEAPREPLACE, 0.8, "heapq", "heapq > x"),
+    ]
+    answer = answerer.answer(Query("What does heappop do when the heap is empty?"), passages)
+    text = _answer_text(answer)
+    assert "IndexError is raised" in text
+    assert text.count("If the heap is empty") == 1, text
