@@ -42,7 +42,8 @@ class ProgressMeter:
             parts.append(embedder.embed_documents(texts[i : i + EMBED_SLICE]))
             self._add(
                 sum(weights[i : i + EMBED_SLICE]),
-                f"embedding chunk {i + 1} to {min(i + EMBED_SLICE, len(texts))} of {len(texts)}",
+                # texts are the chunks and their answer units: "chunk N of M" read as more chunks than written
+                f"embedding text {i + 1} to {min(i + EMBED_SLICE, len(texts))} of {len(texts)}",
             )
         return np.concatenate(parts)
 
