@@ -47,6 +47,7 @@ class Assistant:
         self._clients: dict[tuple, object] = {}  # Chroma clients, lent to the stores of this instance
         self._collections: dict[tuple, tuple] = {}  # (store, catalog) per collection
         self._retrievers: dict[tuple, object] = {}
+        self._pool = None  # the retrievers' freshness checks run here, beside the question's embedding
 
     # --- lifetime ------------------------------------------------------------------------------
 
@@ -57,8 +58,11 @@ class Assistant:
                 self._forget(key)
             self._embedders.clear()
             clients, self._clients = list(self._clients.values()), {}
+            pool, self._pool = self._pool, None
         for client in clients:
             client.close()
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def __enter__(self) -> Assistant:
         return self
@@ -236,8 +240,12 @@ class Assistant:
         with self._lock:
             if key not in self._retrievers:
                 store, catalog = self._collection(config)
+                if self._pool is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qa-freshness")
                 self._retrievers[key] = Retriever(
-                    store, catalog, lambda: self.embedder(config), config.collection, retrieval
+                    store, catalog, lambda: self.embedder(config), config.collection, retrieval, self._pool
                 )
             return self._retrievers[key]
 

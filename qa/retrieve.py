@@ -8,6 +8,7 @@ away; the table and the command that reproduces it are in benchmarks/tune_retrie
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 
 from index.catalog import LexicalIndex
@@ -46,6 +47,7 @@ class Retriever:
         embedder: Callable[[], object],
         collection: str,
         config: RetrievalConfig = DEFAULT_RETRIEVAL,
+        background: Executor | None = None,
     ):
         if config.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {config.fusion!r}")
@@ -54,6 +56,9 @@ class Retriever:
         self.embedder = embedder  # called on first use: a BM25-only retriever loads no model
         self.collection = collection
         self.config = config
+        # Where the freshness check runs beside the question's embedding: the owner's pool (qa.Assistant's,
+        # shut down by its close()), else the calling thread (no thread the retriever would have to stop).
+        self.background = background
 
     check_freshness = True  # benchmarks turn it off to measure what it costs
 
@@ -61,7 +66,9 @@ class Retriever:
         cfg = self.config
         # The freshness check (one small get of the store's generation stamp) runs while the question is
         # embedded; the cache is brought up to date before anything is searched.
-        stamp = _background(self.store.generation) if self.check_freshness else None
+        stamp = None
+        if self.check_freshness:
+            stamp = (self.background or _InThread()).submit(self.store.generation)
         query_vector = self.embedder().embed_query(question) if cfg.use_dense else None
         if stamp is not None:
             self.catalog.refresh(self.store, stamp=stamp.result())
@@ -113,17 +120,16 @@ def _remember_units(embedder, catalog: LexicalIndex, passages: list[Passage]) ->
         remember(catalog.unit_vectors(p.chunk_id for p in passages))
 
 
-_pool = None
+class _InThread(Executor):
+    """Runs fn() at once in the calling thread: a retriever without an owner's pool."""
 
-
-def _background(fn):
-    """fn() on a small shared thread pool (made on first use); its Future."""
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qa-freshness")
-    return _pool.submit(fn)
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        done: Future = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - raised again by result(), as a pool's future would
+            done.set_exception(e)
+        return done
 
 
 def _chunk_of(hit: DenseHit) -> Chunk:

@@ -49,12 +49,23 @@ def test_close_releases_the_store_and_catalog_files(tmp_path):
     docs.mkdir()
     (docs / "keeper.txt").write_text("The lighthouse keeper rows to the island every Tuesday.\n")
     settings = qa.Settings(home=tmp_path / "home")
+    others = set(_freshness_threads())  # other instances' (qa.ask's default one) in this test process
     with qa.Assistant(settings) as assistant:
         assistant.index([docs])
         assert assistant.ask("Who rows to the island every Tuesday?").citations
         assert any(f.endswith("chroma.sqlite3") for f in _open_files_under(settings.home))
+        assert (
+            set(_freshness_threads()) - others
+        )  # the store's stamp was checked beside the question's embedding
     gc.collect()  # Chroma's stopped engine lets go of its files when its reference cycles are collected
     assert _open_files_under(settings.home) == []
+    assert set(_freshness_threads()) - others == set()  # its pool is shut down, not left to the process
+
+
+def _freshness_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("qa-freshness")]
 
 
 def test_follow_up_is_rewritten_once_and_reported(seed_index):
