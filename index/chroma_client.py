@@ -132,3 +132,18 @@ def is_connection_error(e: Exception) -> bool:
     return any(w in name for w in ("connect", "timeout", "network", "remoteprotocol")) or any(
         w in text for w in ("connection refused", "could not connect", "connecterror", "timed out")
     )
+
+
+def call_store(config: IndexConfig, fn, *args, **kwargs):
+    """fn(*args, **kwargs) against the configured store: a server's refusal or loss is one clear error."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:
+        if config.chroma_url and is_auth_error(e):
+            raise StoreAuthError(display_url(config.chroma_url), None, bool(config.chroma_token)) from None
+        if config.chroma_url and is_connection_error(e):
+            raise StoreUnavailableError(
+                f"Lost the Chroma server at {display_url(config.chroma_url)} ({type(e).__name__}); "
+                "is it still running?"
+            ) from None
+        raise

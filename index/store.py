@@ -19,15 +19,10 @@ from typing import Protocol
 
 import numpy as np
 
-from index.chroma_client import display_url, embedded_path, is_auth_error, is_connection_error, open_client
+from index.chroma_client import call_store, open_client
 from index.config import IndexConfig, storage_name
 from index.document import Chunk
-from index.errors import (
-    EmbeddingModelMismatchError,
-    NothingIndexedError,
-    StoreAuthError,
-    StoreUnavailableError,
-)
+from index.errors import EmbeddingModelMismatchError, NothingIndexedError, StoreUnavailableError
 from index.records import (
     SOURCE_HASH_KEY,
     SourceRecord,
@@ -83,42 +78,6 @@ def _manifest_name(name: str) -> str:
     return f"qa-{storage_name(name)}-manifest"
 
 
-def store_exists(config: IndexConfig) -> bool:
-    """False when the embedded store was never created (reading must not create it); a server is assumed to
-    be there (a call to it says when it is not)."""
-    return bool(config.chroma_url) or embedded_path(config).is_dir()
-
-
-def collection_names(config: IndexConfig, client=None) -> list[str]:
-    """The qa collections in the configured store, by the names users gave them. A collection no run has
-    written to since names were recorded is listed by its storage name (for a plain name, the name itself),
-    which opens it too, since storage_name maps it to itself. `client`: one the caller owns; without it one
-    is opened for this call."""
-    own = client is None
-    client = open_client(config) if own else client
-    try:
-        found = client.list_collections()
-    except Exception as e:
-        if config.chroma_url and is_auth_error(e):
-            raise StoreAuthError(display_url(config.chroma_url), None, bool(config.chroma_token)) from None
-        if config.chroma_url and is_connection_error(e):
-            raise StoreUnavailableError(
-                f"Lost the Chroma server at {display_url(config.chroma_url)}; is it still running?"
-            ) from None
-        raise
-    finally:
-        if own:
-            client.close()
-    names = []
-    for col in found:
-        chroma_name = getattr(col, "name", col)  # Collection objects (chromadb 1.x) or names
-        if chroma_name.startswith("qa-") and chroma_name.endswith("-c") and len(chroma_name) > 5:
-            stored = chroma_name[3:-2]
-            given = (getattr(col, "metadata", None) or {}).get(NAME_KEY)
-            names.append(given if isinstance(given, str) and storage_name(given) == stored else stored)
-    return sorted(names)
-
-
 class ChromaStore:
     """One collection's two Chroma collections. `client`: one lent by its owner (a `qa.Assistant`); without
     it the store opens its own, which `close()` releases."""
@@ -139,19 +98,7 @@ class ChromaStore:
             self._client.close()
 
     def _call(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as e:
-            if self.chroma_url and is_auth_error(e):
-                raise StoreAuthError(
-                    display_url(self.chroma_url), None, bool(self.config.chroma_token)
-                ) from None
-            if self.chroma_url and is_connection_error(e):
-                raise StoreUnavailableError(
-                    f"Lost the Chroma server at {display_url(self.chroma_url)} ({type(e).__name__}); "
-                    "is it still running?"
-                ) from None
-            raise
+        return call_store(self.config, fn, *args, **kwargs)
 
     # -- the chunk collection --------------------------------------------------------------------------------
     def collection(self, create: bool):

@@ -133,7 +133,7 @@ class Assistant:
 
     def collections(self, *, settings: Settings | None = None) -> list[str]:
         """The names of the collections in the configured store (embedded, or the Chroma server)."""
-        from index.store import collection_names, store_exists
+        from index.collections import collection_names, store_exists
 
         config = self.settings(settings).index_config()
         return collection_names(config, self.client(config)) if store_exists(config) else []
@@ -252,8 +252,8 @@ class Assistant:
     def _collection(self, config):
         """The store and catalog of a collection, for reading: one the store does not have raises
         NothingIndexedError before any folder, file or Chroma collection is made for it."""
+        from index.collections import collection_names, store_exists
         from index.pipeline import open_collection
-        from index.store import collection_names, store_exists
 
         key = _collection_key(config)
         if key not in self._collections:

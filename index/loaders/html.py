@@ -17,99 +17,12 @@ from index.document import Document
 from index.errors import LoadError
 from index.loaders.builder import DocumentBuilder, one_line
 from index.loaders.files import read_bytes
+from index.loaders.html_tags import BLOCK_TAGS, HEADINGS, PERMALINKS, is_noise, is_signature
 
 MAX_HTML_DEPTH = 500  # HTML nested deeper than this is refused rather than walked
 _PIECE = 1 << 16  # bytes given to the parser at a time
 _JOIN = 4096  # text pieces gathered before they are joined into one string
 
-_BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "aside",
-        "li",
-        "ul",
-        "ol",
-        "table",
-        "tr",
-        "td",
-        "th",
-        "br",
-        "hr",
-        "pre",
-        "blockquote",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "dl",
-        "dt",
-        "dd",
-        "figure",
-        "figcaption",
-        "form",
-        "fieldset",
-        "details",
-        "summary",
-        "address",
-        "center",
-        "body",
-        "caption",
-    ]
-)
-_DROPPED_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "head",
-        "svg",
-        "iframe",
-        "object",
-        "nav",
-        "header",
-        "footer",
-        "button",
-        "input",
-        "select",
-        "textarea",
-    ]
-)
-_NOISE_CLASSES = frozenset(
-    [
-        "related",
-        "sphinxsidebar",
-        "sphinxsidebarwrapper",
-        "footer",
-        "header",
-        "nav-panel",
-        "navheader",
-        "navfooter",
-        "navigation",
-        "breadcrumbs",
-        "headerlink",
-        "toc",
-        "mini-toc",
-        "skip-link",
-        "viewcode-link",
-        "mobile-nav",
-        "top-bar",
-        "toc-numbered-mokuji",
-        "contents-heading",
-        "shortcontents",
-        "shortcontents-heading",
-        "Contents_element",
-        "section-toc",
-    ]
-)
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_PERMALINKS = frozenset({"¶", "#", "§", "🔗"})  # the marks a heading's self-link shows
 _CHARSET = re.compile(rb"charset\s*=|<\?xml[^>]*encoding", re.I)
 _NAME = re.compile(r"[^\s(\[]+")
 
@@ -162,17 +75,6 @@ def _encoding(raw: bytes) -> str | None:
     return "utf-8"
 
 
-def _is_noise(el, tag: str) -> bool:
-    """Navigation, scripts, sidebars and the like, known from the opening tag (permalinks need their text)."""
-    classes = set((el.get("class") or "").split())
-    return (
-        tag in _DROPPED_TAGS
-        or bool(classes & _NOISE_CLASSES)
-        or any(c.startswith("index-") for c in classes)  # Texinfo's index tables: thousands of links
-        or el.get("role") == "navigation"
-    )
-
-
 class _Text:
     """Text gathered piece by piece and joined every _JOIN pieces (a paragraph of a million <b>a</b> stays a few
     strings, not millions). Marks are character offsets, so they survive the joins."""
@@ -180,13 +82,16 @@ class _Text:
     def __init__(self):
         self.parts: list[str] = []
         self.length = 0
+        self.loose = 0  # pieces added since the last join
 
     def add(self, text: str | None) -> None:
         if text:
             self.parts.append(text)
             self.length += len(text)
-            if len(self.parts) >= _JOIN:
-                self.parts = ["".join(self.parts)]
+            self.loose += 1
+            if self.loose >= _JOIN:  # only the newest pieces: re-joining all the text each time is quadratic
+                self.parts[-self.loose :] = ["".join(self.parts[-self.loose :])]
+                self.loose = 0
 
     def since(self, mark: int) -> str:
         """The text from offset `mark` on (read from the end: costs what it returns)."""
@@ -210,10 +115,11 @@ class _Text:
                 need = 0
             else:
                 need -= len(last)
+        self.loose = min(self.loose, len(self.parts))
 
     def take(self) -> str:
         text = "".join(self.parts)
-        self.parts, self.length = [], 0
+        self.parts, self.length, self.loose = [], 0, 0
         return text
 
 
@@ -268,7 +174,7 @@ class _Walker:
                 raise LoadError(f"HTML nested deeper than {MAX_HTML_DEPTH} levels; refusing to parse it")
             if self.noise is not None or not self.walking:
                 return
-            if _is_noise(el, tag):
+            if is_noise(el, tag):
                 self.noise = el
             elif self.whole is not None:
                 self.gather_start(el, tag)
@@ -302,13 +208,13 @@ class _Walker:
         _forget(el)
 
     def start(self, el, tag: str) -> None:
-        if tag in _BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             self.flush()
         if (
-            tag in _HEADINGS
+            tag in HEADINGS
             or tag in ("pre", "table")
             or "admonition-title" in (el.get("class") or "").split()
-            or _is_signature(el)
+            or is_signature(el)
         ):
             self.whole = el
             self.gather_start(el, tag)
@@ -328,7 +234,7 @@ class _Walker:
         self.buffer.add(el.text)
 
     def end(self, el, tag: str) -> None:
-        if tag in _BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             self.flush()
         if tag in ("ul", "ol") and self.lists:
             self.lists.pop()
@@ -369,8 +275,8 @@ class _Walker:
         """A heading, admonition title, code block, table or API signature, from its gathered text."""
         text = self.gathered.take()
         self.links.clear()
-        if tag in _HEADINGS:
-            self.level = _HEADINGS[tag]
+        if tag in HEADINGS:
+            self.level = HEADINGS[tag]
             self.descriptions.clear()
             self.out.heading(text, self.level)
         elif "admonition-title" in (el.get("class") or "").split():
@@ -393,7 +299,7 @@ class _Walker:
         """A #-link closes: the "¶" of a self-link is not text of the page."""
         if self.links and self.links[-1][0] is el:
             _, mark = self.links.pop()
-            if mark <= text.length and text.since(mark).strip() in _PERMALINKS:
+            if mark <= text.length and text.since(mark).strip() in PERMALINKS:
                 text.cut(mark)
 
     def flush(self) -> None:
@@ -416,7 +322,3 @@ def _forget(el) -> None:
     if parent is not None:
         while el.getprevious() is not None:
             del parent[0]
-
-
-def _is_signature(el) -> bool:
-    return el.tag == "dt" and "sig" in (el.get("class") or "").split()
